@@ -1,0 +1,83 @@
+from django.contrib import admin
+
+from campaign_site.models import CampaignSettings, OutboundEmail
+from campaign_site.services import campaign_settings_update
+
+admin.site.site_header = "Campaign admin"
+admin.site.site_title = "Campaign admin"
+admin.site.index_title = "Run the campaign"
+
+
+@admin.register(CampaignSettings)
+class CampaignSettingsAdmin(admin.ModelAdmin):
+    fieldsets = [
+        (
+            "Candidate",
+            {
+                "fields": [
+                    "candidate_name",
+                    "constituency",
+                    "party_description",
+                    "tagline",
+                    "slogan",
+                ]
+            },
+        ),
+        (
+            "Copy on the home page",
+            {"fields": ["why_standing", "phonebank_copy", "canvass_copy", "donate_copy"]},
+        ),
+        ("Fundraising", {"fields": ["target_pence"]}),
+        (
+            "Imprint (shown on every page and email)",
+            {"fields": ["promoter_name", "promoter_address", "on_behalf_of"]},
+        ),
+        (
+            "Contact and social links",
+            {"fields": ["contact_email", "twitter_url", "facebook_url", "instagram_url"]},
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return not CampaignSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        campaign_settings_update(campaign=obj)
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    list_display = ["key", "to", "subject", "status", "tries", "created_at", "sent_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["key", "to", "subject"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "key",
+        "to",
+        "subject",
+        "status",
+        "tries",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sending_started_at",
+        "sent_at",
+        "headers",
+        "body_text",
+    ]
+    exclude = ["body_html", "attachments"]
+    list_per_page = 50
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

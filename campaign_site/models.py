@@ -1,0 +1,128 @@
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class CampaignSettings(models.Model):
+    """The one row of campaign-specific facts and copy, edited by organisers in admin."""
+
+    candidate_name = models.CharField(max_length=100)
+    constituency = models.CharField(max_length=100)
+    party_description = models.CharField(
+        max_length=100,
+        default="Independent",
+        help_text="How the candidate stands, e.g. 'Independent'.",
+    )
+    tagline = models.CharField(max_length=200, help_text="One line under the candidate's name.")
+    slogan = models.CharField(max_length=200, blank=True)
+    why_standing = models.TextField(
+        help_text="Why the candidate is standing. Plain text; a blank line starts a new paragraph."
+    )
+    phonebank_copy = models.TextField(help_text="What phonebanking involves, for the home page.")
+    canvass_copy = models.TextField(help_text="What canvassing involves, for the home page.")
+    donate_copy = models.TextField(help_text="Why to donate, for the home page.")
+    target_pence = models.PositiveIntegerField(
+        default=1_300_000,
+        validators=[MinValueValidator(100)],
+        help_text="The fundraising target in pence (£13,000 is 1300000).",
+    )
+    promoter_name = models.CharField(
+        max_length=200, help_text="Imprint: who promotes this material (usually the agent)."
+    )
+    promoter_address = models.CharField(
+        max_length=300, help_text="Imprint: the promoter's postal address."
+    )
+    on_behalf_of = models.CharField(
+        max_length=200,
+        help_text="Imprint: on whose behalf it is published (the candidate), with address "
+        "if different from the promoter's.",
+    )
+    contact_email = models.EmailField()
+    twitter_url = models.URLField(blank=True)
+    facebook_url = models.URLField(blank=True)
+    instagram_url = models.URLField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "campaign settings"
+        verbose_name_plural = "campaign settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="campaign_settings_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_name} for {self.constituency}"
+
+    @property
+    def imprint(self) -> str:
+        return (
+            f"Promoted by {self.promoter_name}, {self.promoter_address}, "
+            f"on behalf of {self.on_behalf_of}."
+        )
+
+    @property
+    def target_pounds(self) -> int:
+        return self.target_pence // 100
+
+    @property
+    def why_standing_paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.why_standing.split("\n\n") if p.strip()]
+
+    @property
+    def social_links(self) -> list[tuple[str, str]]:
+        links = [
+            ("Twitter / X", self.twitter_url),
+            ("Facebook", self.facebook_url),
+            ("Instagram", self.instagram_url),
+        ]
+        return [(name, url) for name, url in links if url]
+
+
+class OutboundEmailQuerySet(models.QuerySet):
+    def due(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now)
+
+
+class OutboundEmail(models.Model):
+    """One email to one person, written in the transaction of the change that causes it.
+
+    `key` names why the email exists (``rsvp-confirm:42``), so the same email is never
+    written, and so never sent, twice.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    key = models.CharField(max_length=200, unique=True)
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    headers = models.JSONField(default=dict, blank=True)
+    attachments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="List of {filename, content, mimetype}; content is text.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    tries = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OutboundEmailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "outbox email"
+        verbose_name_plural = "outbox"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.get_status_display()})"

@@ -1,0 +1,242 @@
+"""The email outbox: every email is a row, written with the change that causes it.
+
+Callers use `outbox_enqueue()` (one email) or `outbox_enqueue_many()` (a fan-out) inside
+their own transaction. After commit a Celery task sends the rows; `outbox_sweep()` finds
+rows that were never handed to a worker (broker down, worker crashed) or are due a retry.
+"""
+
+import logging
+import smtplib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from campaign_site.models import OutboundEmail
+from campaign_site.selectors import campaign_settings_get
+
+logger = logging.getLogger(__name__)
+
+STALE_SENDING_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    body_text: str
+    body_html: str
+
+
+@dataclass
+class SendReport:
+    sent: list[int] = field(default_factory=list)
+    retry: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    retry_in: int = 0
+
+
+def outbox_render(*, template: str, context: dict) -> RenderedEmail:
+    """Render `<template>_subject.txt`, `<template>.txt` and `<template>.html`.
+
+    The campaign settings and SITE_URL are always in the context, so every email can end
+    with the imprint (templates extend email/base.html and email/base.txt).
+    """
+    full_context = {"campaign": campaign_settings_get(), "site_url": settings.SITE_URL}
+    full_context.update(context)
+    subject = " ".join(render_to_string(f"{template}_subject.txt", full_context).split())
+    return RenderedEmail(
+        subject=subject,
+        body_text=render_to_string(f"{template}.txt", full_context),
+        body_html=render_to_string(f"{template}.html", full_context),
+    )
+
+
+def outbox_enqueue(
+    *,
+    key: str,
+    to: str,
+    template: str,
+    context: dict,
+    headers: dict[str, str] | None = None,
+    attachments: list[dict] | None = None,
+) -> OutboundEmail:
+    """Write one email to one person in the caller's transaction; send it after commit.
+
+    A key that already exists returns the existing row and writes nothing, so a retried
+    request or task never sends the same email twice.
+    """
+    existing = OutboundEmail.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    rendered = outbox_render(template=template, context=context)
+    email = OutboundEmail(
+        key=key,
+        to=to,
+        subject=rendered.subject,
+        body_text=rendered.body_text,
+        body_html=rendered.body_html,
+        headers=headers or {},
+        attachments=attachments or [],
+    )
+    try:
+        with transaction.atomic():
+            email.save()
+    except IntegrityError:
+        return OutboundEmail.objects.get(key=key)
+    transaction.on_commit(lambda: outbox_queue_for_sending(email_ids=[email.pk]))
+    return email
+
+
+def outbox_enqueue_many(*, emails: Sequence[OutboundEmail]) -> int:
+    """Write many prepared rows at once (a fan-out); rows whose key exists are skipped.
+
+    Returns how many rows are new. They are handed to workers after commit.
+    """
+    if not emails:
+        return 0
+    keys = [email.key for email in emails]
+    already = set(OutboundEmail.objects.filter(key__in=keys).values_list("key", flat=True))
+    OutboundEmail.objects.bulk_create(
+        [email for email in emails if email.key not in already], ignore_conflicts=True
+    )
+    new_keys = [key for key in keys if key not in already]
+    new_ids = list(
+        OutboundEmail.objects.filter(key__in=new_keys, status=OutboundEmail.Status.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    transaction.on_commit(lambda: outbox_queue_for_sending(email_ids=new_ids))
+    return len(new_ids)
+
+
+def outbox_queue_for_sending(*, email_ids: Sequence[int]) -> None:
+    """Hand rows to the workers in batches. A broker outage is logged, not raised:
+    the rows are safe in the database and the sweep sends them later."""
+    from campaign_site.tasks import outbox_send_task
+
+    for batch in _batches(list(email_ids), settings.OUTBOX_BATCH_SIZE):
+        try:
+            outbox_send_task.delay(batch)
+        except BrokerError:
+            logger.warning(
+                "Broker unavailable: %d outbox emails left for the sweep", len(email_ids)
+            )
+            return
+
+
+def outbox_send(*, email_ids: Iterable[int]) -> SendReport:
+    """Send the given rows that are still queued and due, over one SMTP connection.
+
+    Each row is claimed (queued -> sending) under a row lock before the SMTP
+    conversation, so two workers never send the same row.
+    """
+    report = SendReport()
+    claimed = _claim(list(email_ids))
+    if not claimed:
+        return report
+    connection = get_connection()
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as exc:
+        for email in claimed:
+            _record_failure(email, exc, report)
+        return report
+    try:
+        for email in claimed:
+            try:
+                _build_message(email, connection).send()
+            except (smtplib.SMTPException, OSError) as exc:
+                _record_failure(email, exc, report)
+            else:
+                OutboundEmail.objects.filter(pk=email.pk).update(
+                    status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+                )
+                report.sent.append(email.pk)
+    finally:
+        try:
+            connection.close()
+        except (smtplib.SMTPException, OSError):
+            logger.info("SMTP connection did not close cleanly")
+    return report
+
+
+def outbox_sweep(*, now: datetime | None = None) -> list[int]:
+    """Return ids of rows a worker should send now.
+
+    Rows stuck in `sending` (a worker died mid-batch) go back to the queue first. Fresh
+    rows get a grace period, since their own task is normally already on its way.
+    """
+    now = now or timezone.now()
+    OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.SENDING, sending_started_at__lt=now - STALE_SENDING_AFTER
+    ).update(status=OutboundEmail.Status.QUEUED)
+    grace = timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
+    return list(
+        OutboundEmail.objects.due(now - grace)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:10_000]
+    )
+
+
+def _claim(email_ids: list[int]) -> list[OutboundEmail]:
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .due(now)
+            .filter(pk__in=email_ids)
+            .order_by("pk")
+        )
+        OutboundEmail.objects.filter(pk__in=[row.pk for row in rows]).update(
+            status=OutboundEmail.Status.SENDING, sending_started_at=now, tries=F("tries") + 1
+        )
+    for row in rows:
+        row.tries += 1
+    return rows
+
+
+def _record_failure(email: OutboundEmail, exc: Exception, report: SendReport) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:1000]
+    if email.tries >= settings.OUTBOX_MAX_TRIES:
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            status=OutboundEmail.Status.FAILED, last_error=error
+        )
+        report.failed.append(email.pk)
+        logger.error("Outbox email %s failed for good after %d tries", email.pk, email.tries)
+        return
+    delay = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (email.tries - 1)
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=OutboundEmail.Status.QUEUED,
+        last_error=error,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
+    report.retry.append(email.pk)
+    report.retry_in = max(report.retry_in, delay)
+    logger.warning("Outbox email %s not sent (try %d), retry in %ds", email.pk, email.tries, delay)
+
+
+def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers=email.headers,
+        connection=connection,
+    )
+    message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+    return message
+
+
+def _batches(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

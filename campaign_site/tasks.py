@@ -1,0 +1,30 @@
+import logging
+
+from celery import shared_task
+from kombu.exceptions import OperationalError as BrokerError
+
+from campaign_site.outbox import outbox_queue_for_sending, outbox_send, outbox_sweep
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def outbox_send_task(email_ids: list[int]) -> dict:
+    report = outbox_send(email_ids=email_ids)
+    if report.retry:
+        # Backoff lives in the rows (next_attempt_at); this schedules the next attempt.
+        # Should the broker be down, the sweep picks the rows up instead.
+        try:
+            outbox_send_task.apply_async((report.retry,), countdown=report.retry_in)
+        except BrokerError:
+            logger.warning("Could not schedule the retry of %d emails", len(report.retry))
+    return {"sent": len(report.sent), "retry": len(report.retry), "failed": len(report.failed)}
+
+
+@shared_task
+def outbox_sweep_task() -> int:
+    email_ids = outbox_sweep()
+    if email_ids:
+        logger.info("Outbox sweep: %d emails to send", len(email_ids))
+        outbox_queue_for_sending(email_ids=email_ids)
+    return len(email_ids)

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from campaign_site import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("", include("volunteers.urls")),
+    path("events/", include("events.urls")),
+    path("", include("donations.urls")),
+    path("admin/", admin.site.urls),
+]

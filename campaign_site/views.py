@@ -1,0 +1,21 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from campaign_site.health import health_report
+
+
+def home(request):
+    return render(request, "campaign_site/home.html")
+
+
+def privacy(request):
+    return render(request, "campaign_site/privacy.html")
+
+
+@never_cache
+def healthz(request):
+    healthy, report = health_report()
+    return JsonResponse(
+        {"status": "ok" if healthy else "down", "checks": report}, status=200 if healthy else 503
+    )

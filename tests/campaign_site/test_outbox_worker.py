@@ -1,0 +1,122 @@
+"""The outbox end to end: a real Celery worker on Redis sending to a real SMTP server."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import transaction
+
+from campaign_site.models import OutboundEmail
+from campaign_site.services import mail_check_send
+from campaign_site.tasks import outbox_sweep_task
+from tests.support.worker import PROJECT_DIR, CeleryWorker
+
+pytestmark = pytest.mark.services
+
+
+def queue_mail_check(to="sam@example.org") -> OutboundEmail:
+    with transaction.atomic():
+        return mail_check_send(to=to, requested_by="organiser")
+
+
+def wait_for_status(email, status, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        email.refresh_from_db()
+        if email.status == status:
+            return email
+        time.sleep(0.1)
+    raise AssertionError(f"{email.key} is {email.status}, expected {status}")
+
+
+def test_a_queued_email_arrives_once_with_both_parts(worker, mailbox):
+    email = queue_mail_check()
+
+    [received] = mailbox.wait_for(1)
+
+    assert received.rcpt_tos == ["sam@example.org"]
+    assert received.subject == "Test email from the Chris Williamson campaign site"
+    assert "If you can read this" in received.text
+    assert "<p>It was asked for by organiser" in received.html
+    assert "Promoted by" in received.text and "Promoted by" in received.html
+    assert wait_for_status(email, OutboundEmail.Status.SENT).tries == 1
+
+
+def test_the_same_key_queued_twice_sends_once(worker, test_email_templates, mailbox):
+    from campaign_site.outbox import outbox_enqueue
+
+    def enqueue():
+        with transaction.atomic():
+            return outbox_enqueue(
+                key="hello:twice",
+                to="sam@example.org",
+                template=test_email_templates,
+                context={"name": "Sam"},
+            )
+
+    first, second = enqueue(), enqueue()
+
+    mailbox.wait_for(1)
+    time.sleep(1)
+
+    assert first.pk == second.pk
+    assert len(mailbox.received) == 1
+    assert mailbox.received[0].subject == "Hello Sam"
+
+
+def test_refused_email_is_retried_and_sent_when_smtp_comes_back(worker, mailbox):
+    mailbox.refusing = True
+    email = queue_mail_check()
+
+    deadline = time.monotonic() + 20
+    while email.tries < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        email.refresh_from_db()
+    assert "451" in email.last_error
+    assert email.status in {OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING}
+    mailbox.refusing = False
+
+    [received] = mailbox.wait_for(1, timeout=30)
+    email = wait_for_status(email, OutboundEmail.Status.SENT)
+    assert received.rcpt_tos == ["sam@example.org"]
+    assert email.tries >= 2
+
+
+def test_broker_down_when_written_then_the_sweep_sends_it(worker, mailbox):
+    # The process that writes the email cannot reach its broker (nothing listens on
+    # port 1): the write still succeeds, quickly, and leaves the row queued.
+    env = CeleryWorker(smtp_port=mailbox.port).environment()
+    env["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    code = """
+import time, django
+django.setup()
+from django.db import transaction
+from campaign_site.services import mail_check_send
+started = time.monotonic()
+with transaction.atomic():
+    mail_check_send(to="kim@example.org", requested_by="organiser")
+print(round(time.monotonic() - started, 1))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout.strip().splitlines()[-1]) < 10
+    assert "left for the sweep" in result.stderr
+    email = OutboundEmail.objects.get(to="kim@example.org")
+    assert email.status == OutboundEmail.Status.QUEUED
+    time.sleep(1)
+    assert mailbox.received == []
+
+    outbox_sweep_task.delay()
+
+    [received] = mailbox.wait_for(1)
+    assert received.rcpt_tos == ["kim@example.org"]
+    wait_for_status(email, OutboundEmail.Status.SENT)

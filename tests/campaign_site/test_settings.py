@@ -1,0 +1,95 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def run_python(code: str, env_overrides: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_", "SITE_URL"))
+    }
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "campaign_site.settings", "CAMPAIGN_VAR_DIR": str(tmp_path)}
+    )
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run_python("import django; django.setup()", {}, tmp_path)
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_production_starts_with_a_secret_key(tmp_path):
+    result = run_python(
+        "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        {"DJANGO_SECRET_KEY": "a-real-secret"},
+        tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_defaults_give_a_working_site(tmp_path):
+    code = """
+import django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+call_command("migrate", verbosity=0)
+print(settings.DATABASES["default"]["ENGINE"])
+print(settings.CACHES["default"]["BACKEND"])
+print(settings.CELERY_TASK_ALWAYS_EAGER)
+print(settings.EMAIL_BACKEND)
+response = Client(HTTP_HOST="localhost").get("/")
+print(response.status_code)
+print("Derby North" in response.content.decode())
+"""
+    result = run_python(code, {"DJANGO_DEBUG": "1"}, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    engine, cache, eager, email_backend, status, has_content = result.stdout.split()[-6:]
+    assert engine == "django.db.backends.sqlite3"
+    assert cache == "django.core.cache.backends.locmem.LocMemCache"
+    assert eager == "True"
+    assert email_backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert status == "200"
+    assert has_content == "True"
+    assert (tmp_path / "campaign.sqlite3").exists()
+
+
+def test_https_site_gets_hsts_redirect_and_secure_cookies(tmp_path):
+    code = """
+import django
+django.setup()
+from django.conf import settings
+s = settings
+print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0)
+print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)
+"""
+    https = run_python(
+        code, {"DJANGO_SECRET_KEY": "x" * 50, "SITE_URL": "https://example.org"}, tmp_path
+    )
+    http = run_python(
+        code,
+        {"DJANGO_SECRET_KEY": "x" * 50, "SITE_URL": "http://localhost:8000"},
+        tmp_path,
+    )
+
+    assert https.stdout.split() == ["True", "True", "True", "True"], https.stderr
+    assert http.stdout.split() == ["False", "False", "False", "False"], http.stderr

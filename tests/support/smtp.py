@@ -1,0 +1,86 @@
+"""A real SMTP server (aiosmtpd) in a thread, recording what arrives."""
+
+import socket
+import time
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ReceivedEmail:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def text(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))
+        return part.get_content() if part else ""
+
+    @property
+    def html(self) -> str:
+        part = self.message.get_body(preferencelist=("html",))
+        return part.get_content() if part else ""
+
+    def attachments(self) -> list[EmailMessage]:
+        return list(self.message.iter_attachments())
+
+
+class _Handler:
+    def __init__(self, server: "SmtpServer"):
+        self.server = server
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.server.refusing:
+            return "451 4.3.0 Temporarily refusing mail"
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.server.received.append(
+            ReceivedEmail(envelope.mail_from, list(envelope.rcpt_tos), message)
+        )
+        return "250 Message accepted"
+
+
+class SmtpServer:
+    def __init__(self):
+        self.port = free_port()
+        self.received: list[ReceivedEmail] = []
+        self.refusing = False
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def reset(self) -> None:
+        self.received.clear()
+        self.refusing = False
+
+    def to(self, address: str) -> list[ReceivedEmail]:
+        return [mail for mail in self.received if address in mail.rcpt_tos]
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[ReceivedEmail]:
+        """Wait until at least `count` emails have arrived, then a moment for stragglers."""
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"expected {count} emails within {timeout}s, got {len(self.received)}"
+                )
+            time.sleep(0.05)
+        time.sleep(0.3)
+        return list(self.received)

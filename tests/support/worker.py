@@ -1,0 +1,88 @@
+"""A real `celery worker` process against REDIS_URL and the test database."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+
+from campaign_site.celery import app as celery_app
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    credentials = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"])
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
+
+
+class CeleryWorker:
+    def __init__(self, smtp_port: int, extra_env: dict[str, str] | None = None):
+        self.smtp_port = smtp_port
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen | None = None
+        self.log_path = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+
+    def environment(self) -> dict[str, str]:
+        env = os.environ.copy()
+        env.update(
+            DATABASE_URL=test_database_url(),
+            DATABASE_CONN_MAX_AGE="0",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(self.smtp_port),
+            OUTBOX_RETRY_BASE_SECONDS="1",
+            OUTBOX_SWEEP_GRACE_SECONDS="0",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start(self) -> None:
+        celery_app.control.purge()
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "campaign_site",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"test-worker-{os.getpid()}@%h",
+            ],
+            cwd=PROJECT_DIR,
+            env=self.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while b"ready." not in self.log_path.read_bytes():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Celery worker did not start:\n{self.log()}")
+            time.sleep(0.2)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
