@@ -1,7 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from campaign_site.models import CampaignSettings, OutboundEmail
-from campaign_site.services import campaign_settings_update
+from campaign_site.services import campaign_settings_update, mail_check_send
 
 admin.site.site_header = "Campaign admin"
 admin.site.site_title = "Campaign admin"
@@ -38,8 +38,23 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
         ),
     ]
 
+    actions = ["send_test_email"]
+
     def has_add_permission(self, request):
         return not CampaignSettings.objects.exists() and super().has_add_permission(request)
+
+    @admin.action(description="Send a test email to me")
+    def send_test_email(self, request, queryset):
+        if not request.user.email:
+            self.message_user(
+                request, "Your account has no email address: add one first.", messages.ERROR
+            )
+            return
+        mail_check_send(to=request.user.email, requested_by=request.user.get_username())
+        self.message_user(
+            request,
+            f"A test email is on its way to {request.user.email}. Check the outbox for its status.",
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -44,8 +44,7 @@ CAMPAIGN = {
     ),
     "target_pence": 1_300_000,
     "promoter_name": "the election agent for Chris Williamson",
-    "promoter_address": "the campaign office, Derby North (organisers: set the full postal "
-    "address in admin)",
+    "promoter_address": "Derby North campaign office, Derby",
     "on_behalf_of": "Chris Williamson (Independent), Derby North",
     "contact_email": "campaign@localhost",
     "twitter_url": "",

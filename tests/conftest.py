@@ -42,6 +42,18 @@ def isolated_cache(settings):
     settings.CACHES = caches
 
 
+@pytest.fixture(autouse=True)
+def live_server_static_files(request):
+    """The live server serves static files from the finders, which know no hashed names."""
+    if "live_server" in request.fixturenames:
+        settings = request.getfixturevalue("settings")
+        storages = dict(settings.STORAGES)
+        storages["staticfiles"] = {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        }
+        settings.STORAGES = storages
+
+
 @pytest.fixture(scope="session")
 def smtp_server():
     server = SmtpServer()

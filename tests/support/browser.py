@@ -22,6 +22,7 @@ class BrowserPage:
     page: Page
     requests: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    failed_responses: list[str] = field(default_factory=list)
 
     def foreign_requests(self, origin: str) -> list[str]:
         """Requests that left `origin` (data: and blob: URLs stay in the page)."""
@@ -56,6 +57,14 @@ class BrowserSession:
         context = self.browser.new_context(viewport={"width": width, "height": height})
         visit = BrowserPage(page=context.new_page())
         visit.page.on("request", lambda request: visit.requests.append(request.url))
+        visit.page.on(
+            "response",
+            lambda response: (
+                visit.failed_responses.append(f"{response.status} {response.url}")
+                if response.status >= 400
+                else None
+            ),
+        )
         visit.page.on(
             "console",
             lambda message: (

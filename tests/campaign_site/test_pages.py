@@ -1,0 +1,123 @@
+import pytest
+from django.urls import reverse
+
+from campaign_site.models import CampaignSettings, OutboundEmail
+from campaign_site.selectors import campaign_settings_get
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_shows_the_campaign(client):
+    response = client.get("/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    for text in [
+        "Chris Williamson",
+        "Derby North",
+        "Why Chris Williamson is standing",
+        "Phonebanking",
+        "Canvassing",
+        "Donating",
+        "£13,000",
+        'href="/join/"',
+        'href="/donate/"',
+        'href="/events/?kind=canvass"',
+    ]:
+        assert text in page, text
+
+
+@pytest.mark.parametrize("path", ["/", "/privacy/", "/no-such-page/"])
+def test_every_page_has_the_imprint_in_its_footer(client, path):
+    page = client.get(path).content.decode()
+
+    footer = page[page.index("<footer") :]
+    assert "Promoted by the election agent for Chris Williamson" in footer
+    assert "on behalf of Chris Williamson (Independent)" in footer
+
+
+def test_missing_page_is_friendly_and_says_404(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "We can't find that page" in response.content.decode()
+
+
+def test_privacy_notice_explains_special_category_data(client):
+    page = client.get("/privacy/").content.decode()
+
+    assert "special category data" in page
+    assert "Stripe" in page
+
+
+def test_organiser_edits_campaign_settings_in_admin_and_the_site_follows(admin_client):
+    campaign_settings_get()  # warm the cache, as a live site would have it
+    url = reverse("admin:campaign_site_campaignsettings_change", args=[1])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(candidate_name="Alex Example", target_pence="2000000")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    page = admin_client.get("/").content.decode()
+    assert "Alex Example" in page
+    assert "£20,000" in page
+    assert CampaignSettings.objects.count() == 1
+
+
+def test_campaign_settings_cannot_be_deleted_or_duplicated(admin_client):
+    assert admin_client.get(reverse("admin:campaign_site_campaignsettings_add")).status_code == 403
+    delete = reverse("admin:campaign_site_campaignsettings_delete", args=[1])
+    assert admin_client.get(delete).status_code == 403
+
+
+def test_organiser_sends_a_test_email_from_admin(admin_client, admin_user):
+    url = reverse("admin:campaign_site_campaignsettings_changelist")
+
+    admin_client.post(url, {"action": "send_test_email", "_selected_action": ["1"]})
+
+    email = OutboundEmail.objects.get()
+    assert email.to == admin_user.email
+    assert email.key.startswith("mail-check:")
+
+
+def test_outbox_is_read_only_in_admin(admin_client, test_email_templates):
+    from campaign_site.outbox import outbox_enqueue
+
+    email = outbox_enqueue(
+        key="hello:admin",
+        to="sam@example.org",
+        template=test_email_templates,
+        context={"name": "Sam"},
+    )
+
+    listing = admin_client.get(reverse("admin:campaign_site_outboundemail_changelist"))
+    detail = admin_client.get(reverse("admin:campaign_site_outboundemail_change", args=[email.pk]))
+
+    assert listing.status_code == 200 and "hello:admin" in listing.content.decode()
+    assert detail.status_code == 200
+    assert 'name="_save"' not in detail.content.decode()
+    assert admin_client.get(reverse("admin:campaign_site_outboundemail_add")).status_code == 403
+
+
+def test_healthz_is_ok_when_everything_is_up(client):
+    response = client.get("/healthz/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
+    }
+
+
+def test_healthz_is_503_naming_the_broker_when_it_is_down(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+    response = client.get("/healthz/")
+
+    body = response.json()
+    assert response.status_code == 503
+    assert body["status"] == "down"
+    assert body["checks"]["broker"].startswith("down")
+    assert body["checks"]["database"] == "ok"
