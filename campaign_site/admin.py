@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 
 from campaign_site.models import CampaignSettings, OutboundEmail
 from campaign_site.services import campaign_settings_update, mail_check_send
@@ -10,6 +12,10 @@ admin.site.index_title = "Run the campaign"
 
 @admin.register(CampaignSettings)
 class CampaignSettingsAdmin(admin.ModelAdmin):
+    formfield_overrides = {
+        models.CharField: {"widget": forms.TextInput(attrs={"class": "vLargeTextField"})},
+        models.PositiveIntegerField: {"widget": forms.NumberInput(attrs={"class": "vTextField"})},
+    }
     fieldsets = [
         (
             "Candidate",
