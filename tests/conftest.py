@@ -23,8 +23,8 @@ def require(available: bool, what: str) -> None:
     if available:
         return
     if os.environ.get("CI"):
-        pytest.fail(f"{what} is required in CI but is not available")
-    pytest.skip(f"{what} is not available (see README: Tests)")
+        pytest.fail(f"Required in CI but not available: {what}")
+    pytest.skip(f"Not available here: {what} (see README, Tests)")
 
 
 def services_available() -> bool:

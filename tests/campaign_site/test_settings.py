@@ -93,3 +93,28 @@ print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)
 
     assert https.stdout.split() == ["True", "True", "True", "True"], https.stderr
     assert http.stdout.split() == ["False", "False", "False", "False"], http.stderr
+
+
+def test_check_deploy_is_clean_for_an_https_site(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "SITE_URL"))
+    }
+    env.update(
+        DJANGO_SECRET_KEY="k7Vd0q-production-like-secret-3xT9mWcQ2rLzP8sYfB6nJ4hG1uE5aR0oK",
+        SITE_URL="https://campaign.example.org",
+        CAMPAIGN_VAR_DIR=str(tmp_path),
+    )
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -1,0 +1,34 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = ["/", "/privacy/", "/healthz/", "/no-such-page/"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_every_public_page_sends_a_strict_content_security_policy(client, path):
+    response = client.get(path)
+
+    policy = response.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert directives["frame-ancestors"] == "'none'"
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_every_public_page_sends_the_other_security_headers(client, path):
+    response = client.get(path)
+
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_script_or_style(client):
+    for path in ["/", "/privacy/", "/no-such-page/"]:
+        page = client.get(path).content.decode()
+        assert "<script>" not in page and "<style" not in page and 'style="' not in page
