@@ -1,6 +1,30 @@
-from django.db import IntegrityError, transaction
+"""Writes for supporters and the mailing list: sign-up, confirmation, preferences,
+unsubscribe and erasure. Updates to the list live in volunteers/update_services.py."""
 
-from volunteers.models import Supporter, normalise_email
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from campaign_site.models import OutboundEmail
+from campaign_site.outbox import outbox_enqueue
+from volunteers.consent import consent_wording
+from volunteers.models import (
+    Consent,
+    Supporter,
+    Suppression,
+    new_token,
+    normalise_email,
+    suppression_hash,
+)
+from volunteers.selectors import (
+    CONFIRM_MAX_AGE_SECONDS,
+    consent_confirm_url,
+    supporter_email_links,
+)
+from volunteers.validators import normalise_postcode, normalise_uk_phone
+
+INTEREST_FIELDS = ("wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts")
 
 
 def supporter_get_or_create(
@@ -31,3 +55,184 @@ def supporter_get_or_create(
     if changed:
         supporter.save(update_fields=changed)
     return supporter, created
+
+
+@transaction.atomic
+def supporter_subscribe(
+    *,
+    email: str,
+    source: str,
+    page: str,
+    name: str = "",
+    postcode: str = "",
+    phone: str = "",
+    wants_updates: bool = True,
+    wants_canvass_alerts: bool = False,
+    wants_phonebank_alerts: bool = False,
+) -> Supporter:
+    """Record a sign-up to the list and email the address (double opt-in).
+
+    The consent (the exact wording, the page, the time) is stored at once but takes effect
+    only when its confirmation link is followed. A supporter already on the list gets a
+    "manage your preferences" email instead of a second confirmation. The caller's
+    response must not depend on which happened: nobody may learn who is on the list.
+    Raises ValidationError for an invalid address, postcode or phone number.
+    """
+    email = normalise_email(email)
+    validate_email(email)
+    postcode = normalise_postcode(postcode)
+    phone = normalise_uk_phone(phone)
+    interests = {
+        "wants_updates": wants_updates,
+        "wants_canvass_alerts": wants_canvass_alerts,
+        "wants_phonebank_alerts": wants_phonebank_alerts,
+    }
+    if not any(interests.values()):
+        raise ValidationError("Choose at least one thing you would like to hear about.")
+    supporter, _ = supporter_get_or_create(email=email, source=source, name=name, phone=phone)
+    if postcode and not supporter.postcode:
+        supporter.postcode = postcode
+        supporter.save(update_fields=["postcode"])
+    consent = Consent.objects.create(
+        supporter=supporter,
+        source=source,
+        page=page[:200],
+        wording=consent_wording(source=source, **interests),
+        **interests,
+    )
+    context = {
+        "confirm_url": consent_confirm_url(consent),
+        "confirm_days": CONFIRM_MAX_AGE_SECONDS // 86400,
+        "chosen": Supporter(**interests).interests,
+        "name": supporter.name,
+    }
+    if supporter.is_subscribed:
+        outbox_enqueue(
+            key=f"signup-already-subscribed:{consent.pk}",
+            to=supporter.email,
+            template="volunteers/email/already_subscribed",
+            context={**context, "current": supporter.interests, **supporter_email_links(supporter)},
+        )
+    else:
+        outbox_enqueue(
+            key=f"signup-confirm:{consent.pk}",
+            to=supporter.email,
+            template="volunteers/email/confirm",
+            context=context,
+        )
+    return supporter
+
+
+@transaction.atomic
+def consent_confirm(*, consent: Consent) -> Supporter:
+    """Follow a confirmation link: the consent takes effect and the supporter is on the list.
+
+    Someone not on the list gets exactly what they chose; someone already on it adds
+    the new choices to what they had. Confirming twice changes nothing. Confirming is
+    fresh consent, so it lifts any suppression left by an earlier erasure.
+    """
+    consent = Consent.objects.select_for_update().select_related("supporter").get(pk=consent.pk)
+    supporter = Supporter.objects.select_for_update().get(pk=consent.supporter_id)
+    if consent.confirmed_at is not None:
+        return supporter
+    now = timezone.now()
+    for field in INTEREST_FIELDS:
+        chosen = getattr(consent, field)
+        setattr(supporter, field, chosen or (supporter.is_subscribed and getattr(supporter, field)))
+    if supporter.confirmed_at is None:
+        supporter.confirmed_at = now
+    supporter.unsubscribed_at = None
+    supporter.save(update_fields=[*INTEREST_FIELDS, "confirmed_at", "unsubscribed_at"])
+    consent.confirmed_at = now
+    consent.save(update_fields=["confirmed_at"])
+    Suppression.objects.filter(email_hash=suppression_hash(supporter.email)).delete()
+    return supporter
+
+
+@transaction.atomic
+def supporter_update_preferences(
+    *,
+    supporter: Supporter,
+    name: str,
+    postcode: str,
+    wants_updates: bool,
+    wants_canvass_alerts: bool,
+    wants_phonebank_alerts: bool,
+) -> Supporter:
+    """Save what a supporter chose on their preferences page (reached from their inbox).
+
+    New or changed interests are recorded as consent with the page's wording; choosing
+    nothing at all is unsubscribing.
+    """
+    supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
+    interests = {
+        "wants_updates": wants_updates,
+        "wants_canvass_alerts": wants_canvass_alerts,
+        "wants_phonebank_alerts": wants_phonebank_alerts,
+    }
+    supporter.name = name.strip()
+    supporter.postcode = normalise_postcode(postcode)
+    supporter.full_clean(exclude=["email"], validate_unique=False)
+    now = timezone.now()
+    before = {field: getattr(supporter, field) for field in INTEREST_FIELDS}
+    if not any(interests.values()):
+        supporter.save(update_fields=["name", "postcode"])
+        return supporter_unsubscribe(supporter=supporter)
+    if interests != before or not supporter.is_subscribed:
+        Consent.objects.create(
+            supporter=supporter,
+            source=Supporter.Source.PREFERENCES,
+            page="/preferences/",
+            wording=consent_wording(source=Supporter.Source.PREFERENCES, **interests),
+            confirmed_at=now,
+            **interests,
+        )
+    for field, value in interests.items():
+        setattr(supporter, field, value)
+    # The link came from their own inbox, so the address is proven.
+    supporter.confirmed_at = supporter.confirmed_at or now
+    supporter.unsubscribed_at = None
+    supporter.save(
+        update_fields=["name", "postcode", *INTEREST_FIELDS, "confirmed_at", "unsubscribed_at"]
+    )
+    return supporter
+
+
+def supporter_unsubscribe(*, supporter: Supporter) -> Supporter:
+    """Take the supporter off every list at once (one-click unsubscribe). Idempotent."""
+    Supporter.objects.filter(pk=supporter.pk, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=timezone.now()
+    )
+    Supporter.objects.filter(pk=supporter.pk).update(**dict.fromkeys(INTEREST_FIELDS, False))
+    supporter.refresh_from_db()
+    return supporter
+
+
+@transaction.atomic
+def supporter_erase(*, supporter: Supporter) -> None:
+    """Erase a supporter's personal data at their request.
+
+    The row stays (so session and donation records that point at it still add up) but
+    holds nothing personal; only a keyed hash of the address is kept, as a suppression
+    record, so the address is not mailed again without fresh consent. Emails not yet
+    sent to the address are dropped, and sent ones lose their content.
+    """
+    supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
+    if supporter.erased_at is not None:
+        return
+    email = supporter.email
+    Suppression.objects.get_or_create(email_hash=suppression_hash(email))
+    supporter.consents.all().delete()
+    unsent = [OutboundEmail.Status.QUEUED, OutboundEmail.Status.FAILED]
+    OutboundEmail.objects.filter(to__iexact=email, status__in=unsent).delete()
+    OutboundEmail.objects.filter(to__iexact=email).update(
+        to="erased@erased.invalid", subject="(erased)", body_text="", body_html="", headers={}
+    )
+    token = new_token()
+    supporter.email = f"erased-{token}@erased.invalid"
+    supporter.name = supporter.postcode = supporter.phone = ""
+    for field in INTEREST_FIELDS:
+        setattr(supporter, field, False)
+    supporter.unsubscribed_at = supporter.erased_at = timezone.now()
+    supporter.manage_token = new_token()
+    supporter.save()

@@ -1,0 +1,59 @@
+"""The words people agree to when they join the list.
+
+Forms show exactly these strings, and `supporter_subscribe()` copies the same strings
+into each Consent row, so the evidence always matches what the person saw. Change the
+wording here and new consents record the new words; old rows keep theirs.
+"""
+
+from volunteers.models import Supporter
+
+INTEREST_LABELS = {
+    "wants_updates": "Campaign updates: news from the campaign, about twice a month",
+    "wants_canvass_alerts": "Canvassing alerts: an email when a new door-knocking session is up",
+    "wants_phonebank_alerts": "Phonebank alerts: an email when a new phonebank session is posted",
+}
+
+JOIN_STATEMENT = (
+    "By joining, you agree that the campaign may email you what you ticked above. We ask you "
+    "to confirm by email first. You can change what you get or unsubscribe at any time, from "
+    "a link in every email. We never share your details and never show who has signed up. "
+    "See the privacy notice for how we use your data."
+)
+
+FOOTER_STATEMENT = (
+    "Join the mailing list for campaign updates by email (about twice a month). We ask you to "
+    "confirm first; you can unsubscribe at any time. See the privacy notice."
+)
+
+# For the "also join the mailing list" tick box on the session sign-up and donate forms.
+MAILING_LIST_OPT_IN_LABEL = (
+    "Also join the mailing list: send me campaign updates by email. I will confirm by email "
+    "first and can unsubscribe at any time (see the privacy notice)."
+)
+
+PREFERENCES_STATEMENT = (
+    "Save these choices: the campaign may email you what you ticked. You can change this or "
+    "unsubscribe at any time."
+)
+
+
+def consent_wording(
+    *,
+    source: str,
+    wants_updates: bool,
+    wants_canvass_alerts: bool,
+    wants_phonebank_alerts: bool,
+) -> str:
+    """The exact text a person agreed to, for a sign-up from `source`."""
+    if source == Supporter.Source.FOOTER:
+        return FOOTER_STATEMENT
+    if source in {Supporter.Source.RSVP, Supporter.Source.DONATION}:
+        return MAILING_LIST_OPT_IN_LABEL
+    chosen = {
+        "wants_updates": wants_updates,
+        "wants_canvass_alerts": wants_canvass_alerts,
+        "wants_phonebank_alerts": wants_phonebank_alerts,
+    }
+    ticked = [f"[x] {label}" for field, label in INTEREST_LABELS.items() if chosen[field]]
+    statement = PREFERENCES_STATEMENT if source == Supporter.Source.PREFERENCES else JOIN_STATEMENT
+    return "\n".join([*ticked, statement])

@@ -1,0 +1,104 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from volunteers.consent import INTEREST_LABELS
+from volunteers.validators import normalise_postcode, normalise_uk_phone
+
+INTERESTS_REQUIRED = "Tick at least one thing you would like to hear about."
+
+
+class HoneypotMixin(forms.Form):
+    # Hidden from people (and from screen readers and keyboards): only bots fill it in.
+    website = forms.CharField(required=False, label="Leave this empty")
+
+    def is_bot(self) -> bool:
+        return bool(self.data.get(self.add_prefix("website")))
+
+
+class InterestsMixin(forms.Form):
+    wants_updates = forms.BooleanField(required=False, label=INTEREST_LABELS["wants_updates"])
+    wants_canvass_alerts = forms.BooleanField(
+        required=False, label=INTEREST_LABELS["wants_canvass_alerts"]
+    )
+    wants_phonebank_alerts = forms.BooleanField(
+        required=False, label=INTEREST_LABELS["wants_phonebank_alerts"]
+    )
+
+    def interest_fields(self):
+        return [self["wants_updates"], self["wants_canvass_alerts"], self["wants_phonebank_alerts"]]
+
+    def clean_postcode(self):
+        try:
+            return normalise_postcode(self.cleaned_data.get("postcode", ""))
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+
+class JoinForm(HoneypotMixin, InterestsMixin):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    name = forms.CharField(
+        label="Name (optional)",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    postcode = forms.CharField(
+        label="Postcode (optional)",
+        max_length=10,
+        required=False,
+        help_text="Helps us tell you about sessions near you.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "postal-code", "autocapitalize": "characters"}
+        ),
+    )
+    phone = forms.CharField(
+        label="Phone (optional)",
+        max_length=20,
+        required=False,
+        help_text="Only if you are happy for an organiser to call you about sessions.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    field_order = ["email", "name", "postcode", "phone"]
+
+    def clean_phone(self):
+        try:
+            return normalise_uk_phone(self.cleaned_data.get("phone", ""))
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(field) for field in INTEREST_LABELS):
+            self.add_error("wants_updates", INTERESTS_REQUIRED)
+        return cleaned
+
+    def interests_error(self) -> list[str]:
+        return self.errors.get("wants_updates", [])
+
+
+class FooterSignupForm(HoneypotMixin):
+    """The compact form at the foot of every page: campaign updates, email only."""
+
+    prefix = "footer"
+    email = forms.EmailField(
+        label="Your email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    page = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def clean_page(self):
+        page = self.cleaned_data.get("page", "")
+        return page if page.startswith("/") else ""
+
+
+class PreferencesForm(InterestsMixin):
+    name = forms.CharField(label="Name (optional)", max_length=100, required=False)
+    postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
+
+    field_order = ["wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts"]

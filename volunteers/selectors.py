@@ -1,0 +1,100 @@
+"""Reads for the mailing list: signed links in emails, and the people they lead to."""
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from volunteers.models import Consent, Supporter, Suppression, suppression_hash
+
+PREFERENCES_SALT = "volunteers.preferences"
+UNSUBSCRIBE_SALT = "volunteers.unsubscribe"
+CONFIRM_SALT = "volunteers.confirm"
+CONFIRM_MAX_AGE_SECONDS = 7 * 24 * 60 * 60
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def supporter_preferences_token(supporter: Supporter) -> str:
+    return signing.Signer(salt=PREFERENCES_SALT).sign(supporter.manage_token)
+
+
+def supporter_unsubscribe_token(supporter: Supporter) -> str:
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(supporter.manage_token)
+
+
+def supporter_email_links(supporter: Supporter) -> dict[str, str]:
+    """Absolute links for the foot of an email: change preferences, and unsubscribe.
+
+    The tokens are signed random values (no id, no address), and never expire: an
+    unsubscribe link must work in an old email too.
+    """
+    return {
+        "preferences_url": _absolute(
+            reverse(
+                "volunteers:preferences",
+                kwargs={"token": supporter_preferences_token(supporter)},
+            )
+        ),
+        "unsubscribe_url": _absolute(
+            reverse(
+                "volunteers:unsubscribe",
+                kwargs={"token": supporter_unsubscribe_token(supporter)},
+            )
+        ),
+    }
+
+
+def supporter_list_unsubscribe_headers(supporter: Supporter) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe headers for updates and alerts."""
+    return {
+        "List-Unsubscribe": f"<{supporter_email_links(supporter)['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def consent_confirm_url(consent: Consent) -> str:
+    token = signing.TimestampSigner(salt=CONFIRM_SALT).sign(consent.token)
+    return _absolute(reverse("volunteers:confirm", kwargs={"token": token}))
+
+
+def _supporter_for(token: str, salt: str) -> Supporter | None:
+    try:
+        manage_token = signing.Signer(salt=salt).unsign(token)
+    except signing.BadSignature:
+        return None
+    return Supporter.objects.filter(manage_token=manage_token, erased_at__isnull=True).first()
+
+
+def supporter_from_preferences_token(token: str) -> Supporter | None:
+    return _supporter_for(token, PREFERENCES_SALT)
+
+
+def supporter_from_unsubscribe_token(token: str) -> Supporter | None:
+    return _supporter_for(token, UNSUBSCRIBE_SALT)
+
+
+def consent_from_confirm_token(token: str) -> Consent | None:
+    """The sign-up a confirmation link is for.
+
+    Raises signing.SignatureExpired when the link is older than 7 days; returns None
+    when it was tampered with or its sign-up no longer exists.
+    """
+    try:
+        consent_token = signing.TimestampSigner(salt=CONFIRM_SALT).unsign(
+            token, max_age=CONFIRM_MAX_AGE_SECONDS
+        )
+    except signing.SignatureExpired:
+        raise
+    except signing.BadSignature:
+        return None
+    return (
+        Consent.objects.select_related("supporter")
+        .filter(token=consent_token, supporter__erased_at__isnull=True)
+        .first()
+    )
+
+
+def address_is_suppressed(email: str) -> bool:
+    return Suppression.objects.filter(email_hash=suppression_hash(email)).exists()

@@ -1,0 +1,17 @@
+from celery import shared_task
+
+from volunteers.update_services import update_fan_out, update_fan_out_resume_stalled
+
+
+@shared_task
+def update_fan_out_task(update_id: int) -> int:
+    return update_fan_out(update_id=update_id)
+
+
+@shared_task
+def update_fan_out_sweep_task() -> int:
+    """Periodic: restart fan-outs that stalled (a broker outage, a worker that died)."""
+    stalled = update_fan_out_resume_stalled()
+    for update_id in stalled:
+        update_fan_out_task.delay(update_id)
+    return len(stalled)

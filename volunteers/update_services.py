@@ -1,0 +1,183 @@
+"""Updates to the list: drafted in admin, tested, then fanned out through the outbox.
+
+An update is rendered once; each person's copy differs only in their signed links,
+which are put in by string replacement, so a 20,000-person list costs one template
+render, not 20,000. Each person's email has the key `update:<update>:<supporter>`, so a
+re-run fan-out (a retried task, a second click) never writes, or sends, a second copy.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from campaign_site.models import OutboundEmail
+from campaign_site.outbox import RenderedEmail, outbox_enqueue, outbox_enqueue_many, outbox_render
+from campaign_site.text import render_organiser_text
+from volunteers.models import Supporter, Suppression, Update, suppression_hash
+from volunteers.selectors import supporter_email_links, supporter_list_unsubscribe_headers
+
+logger = logging.getLogger(__name__)
+
+UPDATE_TEMPLATE = "volunteers/email/update"
+PREFERENCES_MARK = "__PREFERENCES_URL__"
+UNSUBSCRIBE_MARK = "__UNSUBSCRIBE_URL__"
+FAN_OUT_CHUNK_SIZE = 1000
+
+
+def update_render(*, update: Update, links: dict[str, str] | None = None) -> RenderedEmail:
+    """The update as an email; with no links given, with placeholders for each person's."""
+    links = links or {"preferences_url": PREFERENCES_MARK, "unsubscribe_url": UNSUBSCRIBE_MARK}
+    return outbox_render(
+        template=UPDATE_TEMPLATE,
+        context={
+            "update": update,
+            "body_html": render_organiser_text(update.body),
+            **links,
+        },
+    )
+
+
+def update_save(*, update: Update, user) -> Update:
+    """Create or edit a draft. Once sending has started, an update cannot change."""
+    if update.pk and Update.objects.filter(pk=update.pk).exclude(status=Update.Status.DRAFT):
+        raise ValidationError("This update has been sent and can no longer be changed.")
+    if update.pk is None:
+        update.created_by = user
+    update.full_clean()
+    update.save()
+    return update
+
+
+def update_send_test(*, update: Update, to: str) -> OutboundEmail:
+    """Send the update to one organiser, marked as a test, to check how it looks."""
+    supporter = Supporter.objects.confirmed().filter(email=to.strip().lower()).first()
+    context = {"update": update, "body_html": render_organiser_text(update.body), "test": True}
+    if supporter is not None:
+        context.update(supporter_email_links(supporter))
+    return outbox_enqueue(
+        key=f"update-test:{update.pk}:{uuid.uuid4().hex}",
+        to=to,
+        template=UPDATE_TEMPLATE,
+        context=context,
+    )
+
+
+@transaction.atomic
+def update_request_send(*, update: Update, user) -> Update:
+    """Send an update to its audience: the one irreversible step, allowed once.
+
+    The fan-out runs in a worker after commit. Should the broker be down, the update
+    stays "sending" and `update_fan_out_resume_stalled()` starts it later.
+    """
+    update = Update.objects.select_for_update().get(pk=update.pk)
+    if update.status != Update.Status.DRAFT:
+        raise ValidationError("This update has already been sent.")
+    now = timezone.now()
+    update.status = Update.Status.SENDING
+    update.send_requested_by = user
+    update.send_requested_at = now
+    update.fan_out_progress_at = now
+    update.save(
+        update_fields=["status", "send_requested_by", "send_requested_at", "fan_out_progress_at"]
+    )
+    transaction.on_commit(lambda: _start_fan_out(update.pk))
+    return update
+
+
+def _start_fan_out(update_id: int) -> None:
+    from volunteers.tasks import update_fan_out_task
+
+    try:
+        update_fan_out_task.delay(update_id)
+    except BrokerError:
+        logger.warning("Broker unavailable: update %s will be fanned out later", update_id)
+
+
+def update_fan_out(*, update_id: int, chunk_size: int = FAN_OUT_CHUNK_SIZE) -> int:
+    """Write one outbox email per person in the audience, a chunk per transaction.
+
+    Supporters are read in primary-key order from where the last chunk ended (keyset
+    pagination), so memory stays flat whatever the list's size and a crashed run resumes
+    where it stopped. Returns how many emails this call queued.
+    """
+    update = Update.objects.filter(pk=update_id, status=Update.Status.SENDING).first()
+    if update is None:
+        return 0
+    template = update_render(update=update)
+    queued = 0
+    while True:
+        with transaction.atomic():
+            update = Update.objects.select_for_update().get(pk=update_id)
+            if update.status != Update.Status.SENDING:
+                return queued
+            chunk = list(
+                Supporter.objects.audience(update.audience)
+                .filter(pk__gt=update.fanned_out_through)
+                .order_by("pk")
+                .only("pk", "email", "manage_token")[:chunk_size]
+            )
+            now = timezone.now()
+            if not chunk:
+                update.status = Update.Status.SENT
+                update.queued_at = now
+                update.save(update_fields=["status", "queued_at"])
+                return queued
+            new = outbox_enqueue_many(emails=_emails_for(update, template, chunk))
+            update.fanned_out_through = chunk[-1].pk
+            update.recipient_count += new
+            update.fan_out_progress_at = now
+            update.save(
+                update_fields=["fanned_out_through", "recipient_count", "fan_out_progress_at"]
+            )
+            queued += new
+
+
+def _emails_for(
+    update: Update, template: RenderedEmail, supporters: list[Supporter]
+) -> list[OutboundEmail]:
+    hashes = {supporter.pk: suppression_hash(supporter.email) for supporter in supporters}
+    suppressed = set(
+        Suppression.objects.filter(email_hash__in=hashes.values()).values_list(
+            "email_hash", flat=True
+        )
+    )
+    emails = []
+    for supporter in supporters:
+        if hashes[supporter.pk] in suppressed:
+            continue
+        links = supporter_email_links(supporter)
+        emails.append(
+            OutboundEmail(
+                key=f"{update.outbox_key_prefix}{supporter.pk}",
+                to=supporter.email,
+                subject=template.subject,
+                body_text=_personalise(template.body_text, links),
+                body_html=_personalise(template.body_html, links),
+                headers=supporter_list_unsubscribe_headers(supporter),
+            )
+        )
+    return emails
+
+
+def _personalise(body: str, links: dict[str, str]) -> str:
+    return body.replace(PREFERENCES_MARK, links["preferences_url"]).replace(
+        UNSUBSCRIBE_MARK, links["unsubscribe_url"]
+    )
+
+
+def update_fan_out_resume_stalled(*, stalled_after_seconds: int = 300) -> list[int]:
+    """Ids of updates still sending with no progress for a while (broker was down, or a
+    worker died mid fan-out); the caller starts their fan-out again."""
+    cutoff = timezone.now() - timedelta(seconds=stalled_after_seconds)
+    stalled = list(
+        Update.objects.filter(
+            status=Update.Status.SENDING, fan_out_progress_at__lt=cutoff
+        ).values_list("pk", flat=True)
+    )
+    Update.objects.filter(pk__in=stalled).update(fan_out_progress_at=timezone.now())
+    return stalled

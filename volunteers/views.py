@@ -1,0 +1,187 @@
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from campaign_site.ratelimit import RateLimit, ratelimit_hit
+from volunteers.consent import JOIN_STATEMENT
+from volunteers.forms import JoinForm, PreferencesForm
+from volunteers.models import Supporter
+from volunteers.selectors import (
+    consent_from_confirm_token,
+    supporter_email_links,
+    supporter_from_preferences_token,
+    supporter_from_unsubscribe_token,
+)
+from volunteers.services import (
+    consent_confirm,
+    supporter_erase,
+    supporter_subscribe,
+    supporter_unsubscribe,
+    supporter_update_preferences,
+)
+
+SIGNUP_RATE = RateLimit(scope="signup", limit=5, window_seconds=600)
+RATE_LIMITED = (
+    "You have signed up several times from this connection in the last few minutes. "
+    "Please wait {minutes} minutes and try again. If you need help, email us."
+)
+
+
+# No CSRF check: the form is in the footer of every (cacheable) page, and a forged
+# sign-up can only send a confirmation email to an address, which the honeypot, the
+# rate limit and double opt-in already cover.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def join(request):
+    form, status = JoinForm(), 200
+    if request.method == "POST":
+        footer = "footer-email" in request.POST
+        form = _join_form_from(request.POST, footer=footer)
+        if form.is_bot():
+            return redirect("volunteers:join_thanks")
+        if ratelimit_hit(request=request, rate=SIGNUP_RATE):
+            return _join_page(request, form, status=429, limited=True)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                supporter_subscribe(
+                    email=data["email"],
+                    source=Supporter.Source.FOOTER if footer else Supporter.Source.JOIN,
+                    page=(request.POST.get("footer-page") or "/") if footer else request.path,
+                    name=data["name"],
+                    postcode=data["postcode"],
+                    phone=data["phone"],
+                    wants_updates=data["wants_updates"],
+                    wants_canvass_alerts=data["wants_canvass_alerts"],
+                    wants_phonebank_alerts=data["wants_phonebank_alerts"],
+                )
+            except ValidationError as error:
+                form.add_error("email", error)
+            else:
+                return redirect("volunteers:join_thanks")
+        status = 400
+    return _join_page(request, form, status=status)
+
+
+def _join_form_from(post, *, footer: bool) -> JoinForm:
+    if not footer:
+        return JoinForm(post)
+    # The footer form is email-only and means "campaign updates"; any error is shown on
+    # the full form here, next to its field.
+    return JoinForm(
+        {
+            "email": post.get("footer-email", ""),
+            "wants_updates": "on",
+            "website": post.get("footer-website", ""),
+        }
+    )
+
+
+def _join_page(request, form, *, status: int, limited: bool = False):
+    return render(
+        request,
+        "volunteers/join.html",
+        {
+            "form": form,
+            "statement": JOIN_STATEMENT,
+            "rate_limited": RATE_LIMITED.format(minutes=SIGNUP_RATE.window_minutes)
+            if limited
+            else "",
+        },
+        status=status,
+    )
+
+
+def join_thanks(request):
+    return render(request, "volunteers/join_thanks.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    try:
+        consent = consent_from_confirm_token(token)
+    except signing.SignatureExpired:
+        return render(request, "volunteers/confirm_invalid.html", {"expired": True}, status=410)
+    if consent is None:
+        return render(request, "volunteers/confirm_invalid.html", status=404)
+    if request.method == "POST" or consent.confirmed_at is not None:
+        supporter = consent_confirm(consent=consent)
+        return render(
+            request,
+            "volunteers/confirmed.html",
+            {"supporter": supporter, **supporter_email_links(supporter)},
+        )
+    return render(request, "volunteers/confirm.html", {"consent": consent})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences(request, token):
+    supporter = supporter_from_preferences_token(token)
+    if supporter is None:
+        return render(request, "volunteers/link_invalid.html", status=404)
+    initial = {
+        "name": supporter.name,
+        "postcode": supporter.postcode,
+        "wants_updates": supporter.is_subscribed and supporter.wants_updates,
+        "wants_canvass_alerts": supporter.is_subscribed and supporter.wants_canvass_alerts,
+        "wants_phonebank_alerts": supporter.is_subscribed and supporter.wants_phonebank_alerts,
+    }
+    form, saved, status = PreferencesForm(initial=initial), False, 200
+    if request.method == "POST":
+        form = PreferencesForm(request.POST, initial=initial)
+        if form.is_valid():
+            supporter = supporter_update_preferences(supporter=supporter, **form.cleaned_data)
+            form, saved = PreferencesForm(initial=_initial_for(supporter)), True
+        else:
+            status = 400
+    return render(
+        request,
+        "volunteers/preferences.html",
+        {"form": form, "supporter": supporter, "saved": saved, "token": token},
+        status=status,
+    )
+
+
+def _initial_for(supporter: Supporter) -> dict:
+    return {
+        "name": supporter.name,
+        "postcode": supporter.postcode,
+        "wants_updates": supporter.wants_updates,
+        "wants_canvass_alerts": supporter.wants_canvass_alerts,
+        "wants_phonebank_alerts": supporter.wants_phonebank_alerts,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def erase(request, token):
+    supporter = supporter_from_preferences_token(token)
+    if supporter is None:
+        return render(request, "volunteers/link_invalid.html", status=404)
+    if request.method == "POST":
+        supporter_erase(supporter=supporter)
+        return render(request, "volunteers/erased.html")
+    return render(request, "volunteers/erase.html", {"token": token})
+
+
+# RFC 8058: mail clients POST here with no cookie and no CSRF token ("one-click").
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    supporter = supporter_from_unsubscribe_token(token)
+    if supporter is None:
+        return render(request, "volunteers/link_invalid.html", status=404)
+    if request.method == "POST":
+        supporter = supporter_unsubscribe(supporter=supporter)
+        return render(
+            request,
+            "volunteers/unsubscribed.html",
+            {"preferences_url": supporter_email_links(supporter)["preferences_url"]},
+        )
+    return render(request, "volunteers/unsubscribe.html", {"supporter": supporter})
