@@ -1,3 +1,14 @@
+from django.urls import path
+
+from events import views
+
 app_name = "events"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.calendar, name="calendar"),
+    path("calendar.ics", views.feed_ics, name="feed_ics"),
+    path("cancel/<str:token>/", views.rsvp_cancel_view, name="rsvp_cancel"),
+    path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/signed-up/", views.signed_up, name="signed_up"),
+    path("<slug:slug>/calendar.ics", views.detail_ics, name="detail_ics"),
+]

@@ -1,0 +1,252 @@
+import csv
+
+from django.contrib import admin, messages
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from events.forms import CancelReasonForm, MessagePeopleGoingForm, RepeatWeeklyForm
+from events.models import Event, Rsvp
+from events.services import (
+    SessionError,
+    event_cancel,
+    event_create,
+    event_duplicate,
+    event_message_people_going,
+    event_publish,
+    event_repeat_weekly,
+    event_update,
+    rsvp_attendance_set,
+)
+
+
+class WhenFilter(admin.SimpleListFilter):
+    title = "when"
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", "Upcoming"), ("past", "Past")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "upcoming":
+            return queryset.filter(ends_at__gt=timezone.now())
+        if self.value() == "past":
+            return queryset.filter(ends_at__lte=timezone.now())
+        return queryset
+
+
+class RsvpInline(admin.TabularInline):
+    model = Rsvp
+    extra = 0
+    can_delete = False
+    fields = ["first_name", "email", "phone", "status", "joined_at", "attended"]
+    readonly_fields = ["first_name", "email", "phone", "status", "joined_at"]
+    ordering = ["status", "joined_at", "pk"]
+    verbose_name_plural = "sign-ups (mark who attended)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("supporter")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="email")
+    def email(self, rsvp):
+        return rsvp.supporter.email
+
+
+def _intermediate(modeladmin, request, queryset, *, form, title, action, note=""):
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "form": form,
+        "events": queryset,
+        "action": action,
+        "note": note,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "events/admin/action_form.html", context)
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "starts",
+        "status",
+        "going",
+        "waiting",
+        "capacity",
+        "public_area",
+    ]
+    list_filter = ["kind", "status", WhenFilter]
+    date_hierarchy = "starts_at"
+    search_fields = ["title", "public_area", "place_name", "postcode"]
+    ordering = ["starts_at"]
+    list_per_page = 50
+    show_full_result_count = False
+    readonly_fields = ["status", "sequence", "published_at", "cancelled_at", "alerts_sent_at"]
+    inlines = [RsvpInline]
+    actions = [
+        "publish",
+        "cancel_with_notice",
+        "duplicate",
+        "repeat_weekly",
+        "message_people_going",
+        "export_rsvps_csv",
+    ]
+    fieldsets = [
+        (None, {"fields": ["kind", "title", "slug", "status", "starts_at", "ends_at", "capacity"]}),
+        ("What volunteers read", {"fields": ["description", "what_to_bring", "accessibility"]}),
+        (
+            "Where",
+            {
+                "fields": [
+                    "format",
+                    "public_area",
+                    "place_name",
+                    "address",
+                    "postcode",
+                    "location_is_public",
+                    "online_link",
+                ],
+                "description": "Canvassing: the meeting point. Phonebank: the room, or the "
+                "joining link if online. The joining link never appears on a public page.",
+            },
+        ),
+        (
+            "Contact for the session",
+            {
+                "fields": ["contact_name", "contact_phone", "contact_email"],
+                "description": "The name is shown on the session page; phone and email "
+                "only in the emails to people who signed up.",
+            },
+        ),
+        ("Record", {"fields": ["sequence", "published_at", "cancelled_at", "alerts_sent_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_counts()
+
+    @admin.display(description="starts", ordering="starts_at")
+    def starts(self, event):
+        return timezone.localtime(event.starts_at).strftime("%a %d %b %Y %H:%M")
+
+    @admin.display(description="going", ordering="going_count")
+    def going(self, event):
+        return event.going_count
+
+    @admin.display(description="waiting", ordering="waiting_count")
+    def waiting(self, event):
+        return event.waiting_count
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            event_update(event=obj)
+        else:
+            event_create(event=obj)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            if inline_form.instance.pk and "attended" in inline_form.changed_data:
+                rsvp_attendance_set(
+                    rsvp=inline_form.instance, attended=inline_form.cleaned_data["attended"]
+                )
+
+    @admin.action(description="Publish the selected sessions (alerts go out)")
+    def publish(self, request, queryset):
+        published = sum(event_publish(event=event) for event in queryset)
+        self.message_user(request, f"Published {published} session(s).", messages.SUCCESS)
+
+    @admin.action(description="Cancel the selected sessions and tell the people coming")
+    def cancel_with_notice(self, request, queryset):
+        form = CancelReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            cancelled = sum(
+                event_cancel(event=event, message=form.cleaned_data["message"])
+                for event in queryset
+            )
+            self.message_user(request, f"Cancelled {cancelled} session(s).", messages.SUCCESS)
+            return None
+        return _intermediate(
+            self,
+            request,
+            queryset,
+            form=form,
+            title="Cancel sessions",
+            action="cancel_with_notice",
+            note="Everyone going or waiting gets an email saying the session is cancelled.",
+        )
+
+    @admin.action(description="Duplicate the selected sessions (as drafts)")
+    def duplicate(self, request, queryset):
+        copies = [event_duplicate(event=event) for event in queryset]
+        self.message_user(request, f"Made {len(copies)} draft copies.", messages.SUCCESS)
+
+    @admin.action(description="Repeat the selected sessions weekly (as drafts)")
+    def repeat_weekly(self, request, queryset):
+        form = RepeatWeeklyForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                made = sum(
+                    len(event_repeat_weekly(event=event, weeks=form.cleaned_data["weeks"]))
+                    for event in queryset
+                )
+            except SessionError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return None
+            self.message_user(request, f"Made {made} weekly draft(s).", messages.SUCCESS)
+            return None
+        return _intermediate(
+            self, request, queryset, form=form, title="Repeat weekly", action="repeat_weekly"
+        )
+
+    @admin.action(description="Email the people going to the selected sessions")
+    def message_people_going(self, request, queryset):
+        form = MessagePeopleGoingForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            sent = sum(
+                event_message_people_going(event=event, **form.cleaned_data) for event in queryset
+            )
+            self.message_user(request, f"Emailed {sent} people.", messages.SUCCESS)
+            return None
+        return _intermediate(
+            self,
+            request,
+            queryset,
+            form=form,
+            title="Email the people going",
+            action="message_people_going",
+            note="Each person gets their own email, with the session's details and cancel link.",
+        )
+
+    @admin.action(description="Export sign-ups as CSV", permissions=["export_rsvps"])
+    def export_rsvps_csv(self, request, queryset):
+        rsvps = Prefetch("rsvps", Rsvp.objects.select_related("supporter").order_by("joined_at"))
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="sign-ups.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            ["session", "starts", "first name", "email", "phone", "status", "attended", "joined"]
+        )
+        for event in queryset.prefetch_related(rsvps):
+            starts = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
+            for rsvp in event.rsvps.all():
+                attended = {True: "yes", False: "no", None: ""}[rsvp.attended]
+                joined = timezone.localtime(rsvp.joined_at).strftime("%Y-%m-%d %H:%M")
+                row = [event.title, starts, rsvp.first_name, rsvp.supporter.email, rsvp.phone]
+                writer.writerow(
+                    [_safe_cell(value) for value in row] + [rsvp.status, attended, joined]
+                )
+        return response
+
+    def has_export_rsvps_permission(self, request):
+        return request.user.has_perm("events.export_rsvps")
+
+
+def _safe_cell(value: str) -> str:
+    """Stop a spreadsheet treating a volunteer's text as a formula."""
+    return f"'{value}" if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value

@@ -1,0 +1,63 @@
+from django import forms
+
+
+class RsvpForm(forms.Form):
+    first_name = forms.CharField(
+        max_length=60, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    email = forms.EmailField(
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="We send your confirmation and reminders here.",
+    )
+    phone = forms.CharField(
+        label="Phone (optional)",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        help_text="Only so the organiser can reach you on the day.",
+    )
+    join_mailing_list = forms.BooleanField(
+        label="Also join the mailing list for campaign updates and new sessions like this one",
+        required=False,
+        help_text="Optional. We will email you to confirm first, and you can leave at any time.",
+    )
+
+    def clean_first_name(self):
+        return self.cleaned_data["first_name"].strip()
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not all(ch.isdigit() or ch in " +()-" for ch in phone):
+            raise forms.ValidationError("Use digits, spaces and + only.")
+        return phone
+
+
+class MonthForm(forms.Form):
+    """The calendar's query string: ?kind=canvass&month=2026-12."""
+
+    kind = forms.ChoiceField(
+        choices=[("", "All"), ("canvass", "Canvassing"), ("phonebank", "Phonebank")],
+        required=False,
+    )
+    month = forms.RegexField(regex=r"^(20[0-9]{2})-(0[1-9]|1[0-2])$", required=False)
+
+
+class CancelReasonForm(forms.Form):
+    message = forms.CharField(
+        label="Message to the people coming (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class RepeatWeeklyForm(forms.Form):
+    weeks = forms.IntegerField(label="Repeat for how many weeks?", min_value=1, max_value=52)
+
+
+class MessagePeopleGoingForm(forms.Form):
+    subject = forms.CharField(max_length=150)
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Plain text; a blank line starts a paragraph; links are allowed.",
+    )

@@ -1,0 +1,139 @@
+"""Reads for the calendar pages, the feeds and the home page.
+
+Each page costs a fixed number of queries however many sessions and sign-ups exist:
+the going / waiting counts are annotated, never counted per row.
+"""
+
+import calendar as pycalendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import groupby
+
+from django.utils import timezone
+
+from events.ics import LONDON
+from events.models import Event, Rsvp
+from events.tokens import rsvp_uid_from_cancel_token
+
+UPCOMING_LIMIT = 60
+FEED_PAST_DAYS = 30
+FEED_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Day:
+    date: date
+    events: list[Event]
+
+    @property
+    def anchor(self) -> str:
+        return f"day-{self.date:%Y-%m-%d}"
+
+
+def _with_spots(events: list[Event]) -> list[Event]:
+    for event in events:
+        going = getattr(event, "going_count", 0)
+        event.spots_left = None if event.capacity is None else max(event.capacity - going, 0)
+    return events
+
+
+def _local_date(event: Event) -> date:
+    return timezone.localtime(event.starts_at, LONDON).date()
+
+
+def group_by_day(events: list[Event]) -> list[Day]:
+    return [Day(day, list(items)) for day, items in groupby(events, key=_local_date)]
+
+
+def calendar_upcoming(
+    *, kind: str | None = None, now: datetime | None = None, limit: int = UPCOMING_LIMIT
+) -> tuple[list[Day], bool]:
+    """Upcoming sessions by day, and whether there are more than `limit`."""
+    events = list(
+        Event.objects.listed()
+        .upcoming(now)
+        .of_kind(kind)
+        .with_counts()
+        .order_by("starts_at", "pk")[: limit + 1]
+    )
+    return group_by_day(_with_spots(events[:limit])), len(events) > limit
+
+
+@dataclass(frozen=True)
+class Month:
+    first: date
+    weeks: list[list[tuple[date | None, str]]]  # each day of the grid, and its anchor
+    days: list[Day]
+
+    @property
+    def previous(self) -> date:
+        return (self.first - timedelta(days=1)).replace(day=1)
+
+    @property
+    def next(self) -> date:
+        return (self.first + timedelta(days=32)).replace(day=1)
+
+
+def calendar_month(
+    *, year: int, month: int, kind: str | None = None, now: datetime | None = None
+) -> Month:
+    """One month's sessions by day (past days drop off) and the grid to draw it."""
+    first = date(year, month, 1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    start = datetime(first.year, first.month, 1, tzinfo=LONDON)
+    end = datetime(following.year, following.month, 1, tzinfo=LONDON)
+    events = list(
+        Event.objects.listed()
+        .upcoming(now)
+        .of_kind(kind)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .with_counts()
+        .order_by("starts_at", "pk")
+    )
+    days = group_by_day(_with_spots(events))
+    anchors = {day.date: day.anchor for day in days}
+    weeks = [
+        [(day, anchors.get(day, "")) if day.month == month else (None, "") for day in week]
+        for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    ]
+    return Month(first=first, weeks=weeks, days=days)
+
+
+def event_for_page(*, slug: str) -> Event | None:
+    event = Event.objects.listed().with_counts().filter(slug=slug).first()
+    return _with_spots([event])[0] if event else None
+
+
+def next_sessions_by_kind(*, per_kind: int = 3, now: datetime | None = None) -> dict[str, list]:
+    """The next few published sessions of each kind, for the home page."""
+    return {
+        kind: _with_spots(
+            list(
+                Event.objects.published()
+                .upcoming(now)
+                .filter(kind=kind)
+                .with_counts()
+                .order_by("starts_at", "pk")[:per_kind]
+            )
+        )
+        for kind in Event.Kind.values
+    }
+
+
+def feed_events(*, kind: str | None = None, now: datetime | None = None) -> list[Event]:
+    """Sessions for the public feed: recent and upcoming, cancelled ones included so that
+    subscribed calendars mark them cancelled."""
+    since = (now or timezone.now()) - timedelta(days=FEED_PAST_DAYS)
+    return list(
+        Event.objects.listed()
+        .of_kind(kind)
+        .filter(starts_at__gte=since)
+        .order_by("starts_at", "pk")[:FEED_LIMIT]
+    )
+
+
+def rsvp_from_cancel_token(*, token: str) -> Rsvp | None:
+    uid = rsvp_uid_from_cancel_token(token)
+    if uid is None:
+        return None
+    return Rsvp.objects.select_related("event", "supporter").filter(uid=uid).first()

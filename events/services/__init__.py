@@ -1,0 +1,42 @@
+"""Every write to sessions and sign-ups. See the modules for the workflows."""
+
+from events.services.alerts import event_alerts_send, events_alerts_pending
+from events.services.reminders import reminders_send_due
+from events.services.rsvps import (
+    SignupClosed,
+    SignupOutcome,
+    rsvp_attendance_set,
+    rsvp_cancel,
+    rsvp_create,
+    rsvps_fill_free_spots,
+)
+from events.services.sessions import (
+    SessionError,
+    event_cancel,
+    event_create,
+    event_duplicate,
+    event_message_people_going,
+    event_publish,
+    event_repeat_weekly,
+    event_update,
+)
+
+__all__ = [
+    "SessionError",
+    "SignupClosed",
+    "SignupOutcome",
+    "event_alerts_send",
+    "event_cancel",
+    "event_create",
+    "event_duplicate",
+    "event_message_people_going",
+    "event_publish",
+    "event_repeat_weekly",
+    "event_update",
+    "events_alerts_pending",
+    "reminders_send_due",
+    "rsvp_attendance_set",
+    "rsvp_cancel",
+    "rsvp_create",
+    "rsvps_fill_free_spots",
+]
