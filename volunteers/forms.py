@@ -9,7 +9,11 @@ INTERESTS_REQUIRED = "Tick at least one thing you would like to hear about."
 
 class HoneypotMixin(forms.Form):
     # Hidden from people (and from screen readers and keyboards): only bots fill it in.
-    website = forms.CharField(required=False, label="Leave this empty")
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     def is_bot(self) -> bool:
         return bool(self.data.get(self.add_prefix("website")))

@@ -14,6 +14,7 @@ from volunteers.selectors import (
     supporter_email_links,
     supporter_from_preferences_token,
     supporter_from_unsubscribe_token,
+    supporter_unsubscribe_token,
 )
 from volunteers.services import (
     consent_confirm,
@@ -50,7 +51,7 @@ def join(request):
                 supporter_subscribe(
                     email=data["email"],
                     source=Supporter.Source.FOOTER if footer else Supporter.Source.JOIN,
-                    page=(request.POST.get("footer-page") or "/") if footer else request.path,
+                    page=_consent_page(request, footer=footer),
                     name=data["name"],
                     postcode=data["postcode"],
                     phone=data["phone"],
@@ -67,6 +68,8 @@ def join(request):
 
 
 def _join_form_from(post, *, footer: bool) -> JoinForm:
+    if "home-email" in post:
+        return JoinForm(post, prefix="home")
     if not footer:
         return JoinForm(post)
     # The footer form is email-only and means "campaign updates"; any error is shown on
@@ -78,6 +81,13 @@ def _join_form_from(post, *, footer: bool) -> JoinForm:
             "website": post.get("footer-website", ""),
         }
     )
+
+
+def _consent_page(request, *, footer: bool) -> str:
+    if footer:
+        page = request.POST.get("footer-page", "")
+        return f"footer of {page}" if page.startswith("/") else "footer"
+    return "/ (home page)" if "home-email" in request.POST else request.path
 
 
 def _join_page(request, form, *, status: int, limited: bool = False):
@@ -142,7 +152,13 @@ def preferences(request, token):
     return render(
         request,
         "volunteers/preferences.html",
-        {"form": form, "supporter": supporter, "saved": saved, "token": token},
+        {
+            "form": form,
+            "supporter": supporter,
+            "saved": saved,
+            "token": token,
+            "unsubscribe_token": supporter_unsubscribe_token(supporter),
+        },
         status=status,
     )
 

@@ -1,0 +1,138 @@
+"""The sign-up forms: /join/, the footer of every page, the home page."""
+
+import pytest
+from django.urls import reverse
+
+from campaign_site.models import OutboundEmail
+from volunteers.models import Consent, Supporter
+from volunteers.services import consent_confirm, supporter_subscribe, supporter_unsubscribe
+
+pytestmark = pytest.mark.django_db
+
+JOIN = "/join/"
+
+
+def test_join_page_shows_the_form_with_unticked_interests_and_the_privacy_link(client):
+    response = client.get(JOIN)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="email"' in html
+    for field in ["wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts"]:
+        assert f'name="{field}"' in html
+    assert "checked" not in html
+    assert 'href="/privacy/"' in html
+
+
+def test_every_page_has_the_footer_sign_up(client):
+    html = client.get("/privacy/").content.decode()
+
+    assert 'name="footer-email"' in html
+    assert 'value="/privacy/"' in html
+    assert "csrfmiddlewaretoken" not in html  # the same for everyone: cacheable
+
+
+def test_a_sign_up_sends_one_confirmation_and_records_the_page(client):
+    response = client.post(JOIN, {"email": "Kim@Example.org", "wants_canvass_alerts": "on"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("volunteers:join_thanks")
+    consent = Consent.objects.get()
+    assert consent.page == "/join/" and consent.wants_canvass_alerts
+    assert not consent.wants_updates
+    assert OutboundEmail.objects.get().to == "kim@example.org"
+
+
+def test_the_footer_sign_up_means_campaign_updates(client):
+    response = client.post(JOIN, {"footer-email": "kim@example.org", "footer-page": "/events/"})
+
+    assert response.status_code == 302
+    consent = Consent.objects.get()
+    assert consent.source == Supporter.Source.FOOTER
+    assert consent.page == "footer of /events/"
+    assert consent.wants_updates and not consent.wants_canvass_alerts
+    assert "Join the mailing list for campaign updates" in consent.wording
+
+
+def test_the_home_page_form_signs_up(client):
+    assert 'name="home-email"' in client.get("/").content.decode()
+
+    response = client.post(JOIN, {"home-email": "kim@example.org", "home-wants_updates": "on"})
+
+    assert response.status_code == 302
+    assert Consent.objects.get().page == "/ (home page)"
+
+
+def test_errors_are_shown_next_to_their_fields(client):
+    response = client.post(JOIN, {"email": "kim@", "postcode": "nowhere", "phone": "123"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter a valid email address" in html
+    assert "Enter a UK postcode" in html
+    assert "Enter a UK phone number" in html
+    assert "Tick at least one thing" in html
+    assert not Supporter.objects.exists()
+
+
+def test_a_bad_footer_address_is_shown_on_the_join_page(client):
+    response = client.post(JOIN, {"footer-email": "nope", "footer-page": "/"})
+
+    assert response.status_code == 400
+    assert "Enter a valid email address" in response.content.decode()
+
+
+def responses_for(client, email):
+    response = client.post(JOIN, {"email": email, "wants_updates": "on"}, follow=True)
+    return response.status_code, tuple(response.redirect_chain), response.content
+
+
+def test_the_response_is_the_same_whether_the_address_is_new_on_the_list_or_gone(client):
+    subscribed = supporter_subscribe(email="on@example.org", source="join", page="/join/")
+    consent_confirm(consent=subscribed.consents.get())
+    gone = supporter_subscribe(email="gone@example.org", source="join", page="/join/")
+    consent_confirm(consent=gone.consents.get())
+    supporter_unsubscribe(supporter=gone)
+    supporter_subscribe(email="pending@example.org", source="join", page="/join/")
+
+    seen = {
+        email: responses_for(client, email)
+        for email in [
+            "new@example.org",
+            "on@example.org",
+            "gone@example.org",
+            "pending@example.org",
+        ]
+    }
+
+    assert len(set(seen.values())) == 1
+    keys = dict(OutboundEmail.objects.order_by("pk").values_list("to", "key"))
+    assert keys["on@example.org"].startswith("signup-already-subscribed:")
+    for email in ["new@example.org", "gone@example.org", "pending@example.org"]:
+        assert keys[email].startswith("signup-confirm:")
+
+
+def test_the_honeypot_gets_the_thank_you_page_and_stores_nothing(client):
+    response = client.post(
+        JOIN, {"email": "bot@example.org", "wants_updates": "on", "website": "x"}
+    )
+
+    assert response.status_code == 302
+    assert not Supporter.objects.exists()
+    assert not OutboundEmail.objects.exists()
+
+
+def test_too_many_sign_ups_from_one_address_are_refused_with_a_clear_message(client):
+    for number in range(5):
+        email = f"p{number}@example.org"
+        assert client.post(JOIN, {"email": email, "wants_updates": "on"}).status_code == 302
+
+    response = client.post(JOIN, {"email": "p6@example.org", "wants_updates": "on"})
+
+    assert response.status_code == 429
+    assert "Please wait 10 minutes and try again" in response.content.decode()
+    assert Supporter.objects.count() == 5
+    other = client.post(
+        JOIN, {"email": "x@example.org", "wants_updates": "on"}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert other.status_code == 302
