@@ -5,10 +5,6 @@ from django.db import models
 from campaign_site.models import CampaignSettings, OutboundEmail
 from campaign_site.services import campaign_settings_update, mail_check_send
 
-admin.site.site_header = "Campaign admin"
-admin.site.site_title = "Campaign admin"
-admin.site.index_title = "Run the campaign"
-
 
 @admin.register(CampaignSettings)
 class CampaignSettingsAdmin(admin.ModelAdmin):

@@ -14,6 +14,7 @@ import pytest
 # make around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from tests.support.admin import sign_in_with_two_factor
 from tests.support.browser import BrowserSession
 from tests.support.smtp import SmtpServer
 from tests.support.worker import CeleryWorker
@@ -52,6 +53,14 @@ def live_server_static_files(request):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         }
         settings.STORAGES = storages
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, signed in with two factors as admin requires.
+
+    For another staff user: `tests.support.admin.sign_in_with_two_factor(client, user)`."""
+    return sign_in_with_two_factor(client, admin_user)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ def test_home_page_in_a_real_browser(browser_session, live_server, width, height
         assert page.get_by_role("heading", level=1, name="Chris Williamson").is_visible()
         assert page.get_by_text("Independent candidate for Derby North").is_visible()
         for heading in ["Phonebanking", "Canvassing", "Donating"]:
-            assert page.get_by_role("heading", name=heading).is_visible()
+            assert page.get_by_role("heading", name=heading, exact=True).is_visible()
         assert page.get_by_text("£13,000").first.is_visible()
         assert page.get_by_role("link", name="Get updates").is_visible()
         footer = page.locator("footer")

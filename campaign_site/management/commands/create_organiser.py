@@ -25,5 +25,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 "\n  Organiser login for /admin/ (shown once, keep it safe):\n"
                 f"    username: {username}\n    password: {password}\n"
+                "  With debug off, admin also asks for a code from an authenticator app:\n"
+                "  you set that up by scanning a QR code at the first sign-in.\n"
             )
         )

@@ -1,0 +1,163 @@
+"""The admin site: sign-in lockout, and two-factor sign-in required when debug is off."""
+
+import django_otp
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from campaign_site.login_guard import (
+    LOCKED_MESSAGE,
+    login_failure_record,
+    login_failures_clear,
+    login_is_locked,
+)
+from campaign_site.two_factor import (
+    two_factor_device_confirm,
+    two_factor_device_start,
+    two_factor_has_device,
+    two_factor_qr_data_uri,
+    two_factor_secret,
+)
+
+
+class GuardedAuthenticationForm(AdminAuthenticationForm):
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        if login_is_locked(username=username, address=address):
+            raise ValidationError(LOCKED_MESSAGE, code="locked")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            login_failure_record(username=username, address=address)
+            raise
+        login_failures_clear(username=username)
+        return cleaned
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="6-digit code from your authenticator app",
+        min_length=6,
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split())
+
+
+def method_decorator_never_cache_csrf(view):
+    return method_decorator(never_cache)(method_decorator(csrf_protect)(view))
+
+
+class CampaignAdminSite(admin.AdminSite):
+    site_header = "Campaign admin"
+    site_title = "Campaign admin"
+    index_title = "Run the campaign"
+    login_form = GuardedAuthenticationForm
+
+    def two_factor_required(self) -> bool:
+        return settings.ADMIN_REQUIRE_TWO_FACTOR
+
+    def has_permission(self, request):
+        if not super().has_permission(request):
+            return False
+        return not self.two_factor_required() or request.user.is_verified()
+
+    def login(self, request, extra_context=None):
+        user = request.user
+        if user.is_active and user.is_staff and not self.has_permission(request):
+            step = "two_factor_verify" if two_factor_has_device(user) else "two_factor_setup"
+            target = reverse(f"admin:{step}")
+            next_url = request.GET.get("next")
+            if next_url:
+                target += "?" + request.GET.urlencode()
+            return redirect(target)
+        return super().login(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path("two-factor/setup/", self.two_factor_setup, name="two_factor_setup"),
+            path("two-factor/verify/", self.two_factor_verify, name="two_factor_verify"),
+            *super().get_urls(),
+        ]
+
+    def _signed_in_staff_or_login(self, request):
+        if not (request.user.is_active and request.user.is_staff):
+            return redirect("admin:login")
+        return None
+
+    def _next_url(self, request) -> str:
+        next_url = request.POST.get("next") or request.GET.get("next") or ""
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            return next_url
+        return reverse("admin:index")
+
+    @method_decorator_never_cache_csrf
+    def two_factor_setup(self, request):
+        if response := self._signed_in_staff_or_login(request):
+            return response
+        if two_factor_has_device(request.user):
+            return redirect("admin:two_factor_verify")
+        device = two_factor_device_start(user=request.user)
+        form = CodeForm(request.POST or None)
+        if form.is_valid():
+            if two_factor_device_confirm(device=device, token=form.cleaned_data["code"]):
+                device.refresh_from_db()
+                django_otp.login(request, device)
+                return redirect(self._next_url(request))
+            form.add_error(
+                "code",
+                "That code did not match. Wait a moment, then try the newest code in your app.",
+            )
+        context = {
+            **self.each_context(request),
+            "title": "Set up two-factor sign-in",
+            "form": form,
+            "qr_data_uri": two_factor_qr_data_uri(device),
+            "secret": two_factor_secret(device),
+            "next": self._next_url(request),
+        }
+        return TemplateResponse(request, "admin/two_factor/setup.html", context)
+
+    @method_decorator_never_cache_csrf
+    def two_factor_verify(self, request):
+        if response := self._signed_in_staff_or_login(request):
+            return response
+        if not two_factor_has_device(request.user):
+            return redirect("admin:two_factor_setup")
+        address = request.META.get("REMOTE_ADDR", "")
+        username = request.user.get_username()
+        form = CodeForm(request.POST or None)
+        if form.is_valid():
+            if login_is_locked(username=username, address=address):
+                form.add_error(None, LOCKED_MESSAGE)
+            elif device := django_otp.match_token(request.user, form.cleaned_data["code"]):
+                django_otp.login(request, device)
+                login_failures_clear(username=username)
+                return redirect(self._next_url(request))
+            else:
+                login_failure_record(username=username, address=address)
+                form.add_error(
+                    "code",
+                    "That code did not match. Wait a moment, then try the newest code in your app.",
+                )
+        context = {
+            **self.each_context(request),
+            "title": "Enter your sign-in code",
+            "form": form,
+            "next": self._next_url(request),
+        }
+        return TemplateResponse(request, "admin/two_factor/verify.html", context)

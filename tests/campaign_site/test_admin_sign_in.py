@@ -1,0 +1,105 @@
+import time
+
+import pytest
+from django.contrib.auth import get_user_model
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from campaign_site.login_guard import MAX_FAILURES_PER_ACCOUNT
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-organiser-passphrase"
+
+
+@pytest.fixture
+def organiser():
+    return get_user_model().objects.create_user(
+        username="organiser", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+
+
+def sign_in(client, password=PASSWORD):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "organiser", "password": password, "next": "/admin/"},
+    )
+
+
+def current_code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
+
+
+def test_password_alone_does_not_open_admin_when_debug_is_off(client, organiser, settings):
+    assert settings.ADMIN_REQUIRE_TWO_FACTOR
+
+    sign_in(client)
+    response = client.get("/admin/", follow=True)
+
+    assert response.redirect_chain[-1][0].startswith("/admin/two-factor/setup/")
+    assert "Set up two-factor sign-in" in response.content.decode()
+    assert client.get("/admin/campaign_site/outboundemail/").status_code == 302
+
+
+def test_first_sign_in_enrols_an_authenticator_app_then_opens_admin(client, organiser):
+    sign_in(client)
+    setup = client.get("/admin/two-factor/setup/")
+    page = setup.content.decode()
+    assert 'src="data:image/svg+xml' in page  # the QR code, drawn on the page itself
+    device = TOTPDevice.objects.get(user=organiser, confirmed=False)
+
+    wrong = client.post("/admin/two-factor/setup/", {"code": "000000"})
+    assert "That code did not match" in wrong.content.decode()
+    time.sleep(1.1)  # a wrong code makes the device wait a second before the next try
+
+    response = client.post("/admin/two-factor/setup/", {"code": current_code(device)})
+
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+    device.refresh_from_db()
+    assert device.confirmed
+
+
+def test_later_sign_ins_ask_for_a_code(client, organiser):
+    device = TOTPDevice.objects.create(user=organiser, name="Authenticator app", confirmed=True)
+
+    sign_in(client)
+    assert (
+        client.get("/admin/", follow=True)
+        .redirect_chain[-1][0]
+        .startswith("/admin/two-factor/verify/")
+    )
+    client.post("/admin/two-factor/verify/", {"code": current_code(device)})
+
+    assert client.get("/admin/").status_code == 200
+
+
+def test_two_factor_can_be_off_in_development(client, organiser, settings):
+    settings.ADMIN_REQUIRE_TWO_FACTOR = False
+
+    sign_in(client)
+
+    assert client.get("/admin/").status_code == 200
+
+
+def test_sign_in_locks_after_repeated_failures_even_with_the_right_password(client, organiser):
+    for _ in range(MAX_FAILURES_PER_ACCOUNT):
+        response = sign_in(client, password="wrong")
+        assert "Please enter the correct username and password" in response.content.decode()
+
+    response = sign_in(client)
+
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_sign_in_resets_the_count(client, organiser):
+    for _ in range(MAX_FAILURES_PER_ACCOUNT - 1):
+        sign_in(client, password="wrong")
+    sign_in(client)
+    client.logout()
+
+    sign_in(client, password="wrong")
+    response = sign_in(client)
+
+    assert response.status_code == 302
