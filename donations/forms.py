@@ -1,0 +1,188 @@
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from donations.models import PERMISSIBILITY_THRESHOLD_PENCE, Donation, DonationSettings
+from donations.money import pence_to_text, pounds_text_to_pence
+from donations.services import GiftDetails
+from volunteers.consent import MAILING_LIST_OPT_IN_LABEL
+from volunteers.validators import normalise_postcode
+
+PRESETS_PENCE = [1_000, 2_500, 5_000, 10_000, 25_000]
+OTHER = "other"
+
+
+class DonateForm(forms.Form):
+    """The /donate/ form. Works without JavaScript: the fields for gifts over £50 are always
+    in the page; static/donations/donate.js only hides them while they are not needed."""
+
+    form_token = forms.UUIDField(widget=forms.HiddenInput)
+    amount = forms.ChoiceField(label="How much would you like to give?", widget=forms.RadioSelect)
+    other_amount = forms.CharField(
+        label="Another amount (£)",
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    frequency = forms.ChoiceField(
+        label="How often?",
+        choices=[(Donation.Kind.ONE_OFF, "Once"), (Donation.Kind.MONTHLY, "Every month")],
+        initial=Donation.Kind.ONE_OFF,
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="For your receipt.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    address_line1 = forms.CharField(
+        label="Home address",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    address_line2 = forms.CharField(
+        label="Address line 2 (optional)",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )
+    town = forms.CharField(
+        label="Town or city",
+        max_length=80,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    postcode = forms.CharField(
+        label="Postcode",
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "postal-code", "autocapitalize": "characters"}
+        ),
+    )
+    permissible_source = forms.ChoiceField(
+        label="Who is giving?",
+        required=False,
+        choices=[
+            (Donation.Source.ELECTOR, "Me: I am on a UK electoral register"),
+            (
+                Donation.Source.OTHER,
+                "Another permissible source (for example a UK company or trade union): "
+                "our agent will contact you",
+            ),
+        ],
+        widget=forms.RadioSelect,
+    )
+    declaration = forms.BooleanField(
+        label="I declare that what I have said above is true, and that this gift is not "
+        "given on behalf of anyone else.",
+        required=False,
+    )
+    join_list = forms.BooleanField(
+        label=MAILING_LIST_OPT_IN_LABEL,
+        required=False,
+    )
+
+    def __init__(self, *args, limits: DonationSettings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+        presets = [p for p in PRESETS_PENCE if limits.min_pence <= p <= limits.max_pence]
+        self.fields["amount"].choices = [(str(p), pence_to_text(p)) for p in presets] + [
+            (OTHER, "Another amount")
+        ]
+        self.fields["amount"].initial = str(2_500) if 2_500 in presets else OTHER
+        self.fields["form_token"].initial = uuid.uuid4()
+        self.fields[
+            "other_amount"
+        ].help_text = (
+            f"Between {pence_to_text(limits.min_pence)} and {pence_to_text(limits.max_pence)}."
+        )
+
+    def clean_postcode(self):
+        try:
+            return normalise_postcode(self.cleaned_data.get("postcode", ""))
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        amount_pence = self._amount_pence(cleaned)
+        if amount_pence is None:
+            return cleaned
+        cleaned["amount_pence"] = amount_pence
+        if amount_pence > PERMISSIBILITY_THRESHOLD_PENCE:
+            self._check_permissibility(cleaned)
+        return cleaned
+
+    def _amount_pence(self, cleaned) -> int | None:
+        choice = cleaned.get("amount")
+        typed = (cleaned.get("other_amount") or "").strip()
+        # Typed text wins: without JavaScript a donor may type an amount and leave a
+        # preset ticked.
+        if typed or choice == OTHER:
+            pence = pounds_text_to_pence(typed)
+            if not typed:
+                self.add_error("other_amount", "Enter the amount you would like to give.")
+                return None
+            if pence is None:
+                self.add_error("other_amount", "Enter an amount in pounds, such as 15 or 12.50.")
+                return None
+        elif choice:
+            pence = int(choice)
+        else:
+            return None
+        field = "other_amount" if typed or choice == OTHER else "amount"
+        if pence < self.limits.min_pence:
+            self.add_error(
+                field, f"The smallest gift we can take is {pence_to_text(self.limits.min_pence)}."
+            )
+            return None
+        if pence > self.limits.max_pence:
+            self.add_error(
+                field,
+                f"The largest gift we can take online is {pence_to_text(self.limits.max_pence)}. "
+                "To give more, please contact the campaign.",
+            )
+            return None
+        return pence
+
+    def _check_permissibility(self, cleaned) -> None:
+        reason = "We need this for gifts over £50: the law asks us to check where they come from."
+        name = cleaned.get("name", "")
+        if name and len(name.split()) < 2:
+            self.add_error("name", "For a gift over £50, give your full name (first and last).")
+        for field, what in [
+            ("address_line1", "Enter your home address."),
+            ("town", "Enter your town or city."),
+            ("postcode", "Enter your postcode."),
+        ]:
+            if not cleaned.get(field) and field not in self.errors:
+                self.add_error(field, f"{what} {reason}")
+        if not cleaned.get("permissible_source"):
+            self.add_error("permissible_source", f"Choose who is giving. {reason}")
+        if not cleaned.get("declaration"):
+            self.add_error("declaration", f"Tick the declaration to give more than £50. {reason}")
+
+    def gift(self) -> GiftDetails:
+        data = self.cleaned_data
+        return GiftDetails(
+            form_token=data["form_token"],
+            kind=data["frequency"],
+            amount_pence=data["amount_pence"],
+            name=data["name"],
+            email=data["email"],
+            address_line1=data["address_line1"],
+            address_line2=data["address_line2"],
+            town=data["town"],
+            postcode=data["postcode"],
+            permissible_source=data["permissible_source"],
+            declared=data["declaration"],
+        )

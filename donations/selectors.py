@@ -1,0 +1,146 @@
+"""Reads for donations: progress to target (cached), the agent's queue and exports."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from campaign_site.selectors import campaign_settings_get
+from donations.models import Donation, DonationSettings, Payment
+
+PROGRESS_CACHE_KEY = "donations:progress:v1"
+
+
+@dataclass(frozen=True)
+class Totals:
+    raised_pence: int
+    donors: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    raised_pence: int
+    donors: int
+    target_pence: int
+
+    @property
+    def percent(self) -> int:
+        """Whole percent towards the target, shown as reached only when it is."""
+        if self.target_pence <= 0:
+            return 0
+        return min(100, self.raised_pence * 100 // self.target_pence)
+
+
+def money_received_totals() -> Totals:
+    """Money actually received, net of refunds, leaving out gifts the agent returned.
+
+    Pending, failed and abandoned donations have no payments, so they never count.
+    A donor counts once however many gifts they made, if any of their money is kept.
+    """
+    kept = (
+        Payment.objects.exclude(donation__check_status=Donation.Check.RETURNED)
+        .annotate(net=F("amount_pence") - F("refunded_pence"))
+        .filter(net__gt=0)
+    )
+    totals = kept.aggregate(
+        raised=Coalesce(Sum("net"), 0), donors=Count("donation__donor_id", distinct=True)
+    )
+    return Totals(raised_pence=totals["raised"], donors=totals["donors"])
+
+
+def progress_get() -> Progress:
+    """Progress to the campaign's target; the totals are cached until a payment changes
+    them (see `donations.services.ledger.progress_invalidate`)."""
+    totals = cache.get(PROGRESS_CACHE_KEY)
+    if totals is None:
+        totals = money_received_totals()
+        cache.set(PROGRESS_CACHE_KEY, totals, timeout=None)
+    return Progress(
+        raised_pence=totals.raised_pence,
+        donors=totals.donors,
+        target_pence=campaign_settings_get().target_pence,
+    )
+
+
+def donation_settings_get() -> DonationSettings:
+    settings_row, _ = DonationSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def donations_with_donor_totals(queryset: QuerySet[Donation]) -> QuerySet[Donation]:
+    """Annotate each donation with its donor's gift count and money kept to date, in the
+    same query (no query per row in admin lists)."""
+    per_donor = (
+        Donation.objects.filter(donor_id=OuterRef("donor_id"))
+        .exclude(check_status=Donation.Check.RETURNED)
+        .order_by()
+        .values("donor_id")
+    )
+    return queryset.annotate(
+        donor_total_pence=Coalesce(
+            Subquery(
+                per_donor.annotate(total=Sum(F("received_pence") - F("refunded_pence"))).values(
+                    "total"
+                )[:1]
+            ),
+            0,
+        ),
+        donor_gift_count=Coalesce(
+            Subquery(
+                Donation.objects.filter(donor_id=OuterRef("donor_id"))
+                .received()
+                .order_by()
+                .values("donor_id")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            0,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DonorGift:
+    donation: Donation
+    running_total_pence: int
+
+
+def donor_gifts_with_running_total(*, donor_id: int) -> list[DonorGift]:
+    """A donor's received gifts in date order with the running total of money kept."""
+    gifts = []
+    running = 0
+    for donation in (
+        Donation.objects.filter(donor_id=donor_id).received().order_by("first_received_at", "pk")
+    ):
+        if donation.check_status != Donation.Check.RETURNED:
+            running += donation.net_pence
+        gifts.append(DonorGift(donation=donation, running_total_pence=running))
+    return gifts
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    donation: Donation
+    payment: Payment
+
+
+def spending_return_rows(queryset: QuerySet[Donation]) -> list[ExportRow]:
+    """One row per payment received for the selected donations (each monthly payment is a
+    gift in its own right), oldest first."""
+    payments = (
+        Payment.objects.filter(donation__in=queryset)
+        .select_related("donation")
+        .order_by("received_at", "pk")
+    )
+    return [ExportRow(donation=payment.donation, payment=payment) for payment in payments]
+
+
+def check_queue_counts(now: datetime | None = None) -> dict[str, int]:
+    """How many received gifts wait for the agent's check, and how many are overdue."""
+    return Donation.objects.to_check().aggregate(
+        to_check=Count("pk"),
+        overdue=Count("pk", filter=Q(check_deadline__lt=now or timezone.now())),
+    )

@@ -1,0 +1,144 @@
+"""A donor's side: starting a gift, coming back from Checkout, stopping a monthly gift."""
+
+import logging
+import uuid
+from dataclasses import dataclass, replace
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from campaign_site.selectors import campaign_settings_get
+from donations import stripe_gateway
+from donations.models import Donation, DonationSettings, Donor
+from donations.services.ledger import donation_lock, donation_recompute
+from donations.services.stripe_events import checkout_session_apply
+from volunteers.models import normalise_email
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GiftDetails:
+    """What the donor entered on /donate/, already validated by the form."""
+
+    form_token: uuid.UUID
+    kind: str
+    amount_pence: int
+    name: str
+    email: str
+    address_line1: str = ""
+    address_line2: str = ""
+    town: str = ""
+    postcode: str = ""
+    permissible_source: str = ""
+    declared: bool = False
+
+
+def donation_create(*, gift: GiftDetails) -> Donation:
+    """Write the pending donation (once per form: a double submit finds the first one)."""
+    email = normalise_email(gift.email)
+    existing = Donation.objects.filter(form_token=gift.form_token).first()
+    if existing is not None:
+        same = (existing.kind, existing.amount_pence, existing.email) == (
+            gift.kind,
+            gift.amount_pence,
+            email,
+        )
+        if same and existing.status == Donation.Status.PENDING:
+            return existing
+        # The form came back (the browser's Back button) for a different or a new gift.
+        gift = replace(gift, form_token=uuid.uuid4())
+    donor, _ = Donor.objects.get_or_create(email=email)
+    over_threshold = gift.amount_pence > 5_000
+    donation = Donation(
+        donor=donor,
+        form_token=gift.form_token,
+        kind=gift.kind,
+        amount_pence=gift.amount_pence,
+        name=gift.name.strip(),
+        email=email,
+        address_line1=gift.address_line1.strip() if over_threshold else "",
+        address_line2=gift.address_line2.strip() if over_threshold else "",
+        town=gift.town.strip() if over_threshold else "",
+        postcode=gift.postcode if over_threshold else "",
+        permissible_source=gift.permissible_source if over_threshold else "",
+        declared_at=timezone.now() if over_threshold and gift.declared else None,
+    )
+    donation.full_clean(exclude=["donor"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            donation.save()
+    except IntegrityError:  # the same form posted twice at once
+        return Donation.objects.get(form_token=gift.form_token)
+    return donation
+
+
+def donation_checkout_start(*, donation: Donation, return_base_url: str) -> str:
+    """Create (or find again) the donation's Checkout Session and return its URL.
+
+    The idempotency key is per donation, so a double click, a retried request or a
+    retry inside the Stripe library all get the same session: never two charges.
+    Raises `stripe_gateway.PaymentProviderError` with a message safe to show the donor.
+    """
+    if donation.checkout_url and donation.status == Donation.Status.PENDING:
+        return donation.checkout_url
+    campaign = campaign_settings_get()
+    monthly = donation.kind == Donation.Kind.MONTHLY
+    session = stripe_gateway.checkout_session_create(
+        donation_id=donation.pk,
+        mode="subscription" if monthly else "payment",
+        amount_pence=donation.amount_pence,
+        description=(
+            f"{'Monthly donation' if monthly else 'Donation'} to {campaign.candidate_name}'s "
+            f"campaign in {campaign.constituency}"
+        ),
+        email=donation.email,
+        success_url=f"{return_base_url}/donate/thanks/",
+        cancel_url=f"{return_base_url}/donate/?cancelled=1",
+        idempotency_key=f"donation-checkout-{donation.form_token}",
+    )
+    Donation.objects.filter(pk=donation.pk).update(
+        stripe_checkout_session_id=session.id, checkout_url=session.url
+    )
+    donation.stripe_checkout_session_id, donation.checkout_url = session.id, session.url
+    return session.url
+
+
+def donation_refresh_from_stripe(*, donation: Donation) -> Donation:
+    """On the thanks page: if the webhook has not arrived yet, ask Stripe about the
+    Checkout Session and record what it says (the same code the webhook runs).
+    A failure to reach Stripe leaves the donation as it was."""
+    if donation.status != Donation.Status.PENDING or not donation.stripe_checkout_session_id:
+        return donation
+    try:
+        session = stripe_gateway.checkout_session_retrieve(
+            session_id=donation.stripe_checkout_session_id
+        )
+    except stripe_gateway.PaymentProviderError:
+        return donation
+    if session.status == "complete":
+        checkout_session_apply(session=session.data, event_type="checkout.session.completed")
+    elif session.status == "expired":
+        checkout_session_apply(session=session.data, event_type="checkout.session.expired")
+    donation.refresh_from_db()
+    return donation
+
+
+def donation_monthly_stop(*, donation_id: int) -> Donation:
+    """Stop a monthly gift from the signed link in its receipt: cancel the subscription at
+    Stripe, then record it. Stopping twice is harmless."""
+    donation = Donation.objects.get(pk=donation_id, kind=Donation.Kind.MONTHLY)
+    if donation.stopped_at is None and donation.stripe_subscription_id:
+        stripe_gateway.subscription_cancel(subscription_id=donation.stripe_subscription_id)
+    with transaction.atomic():
+        donation = donation_lock(donation_id=donation_id)
+        donation.stopped_at = donation.stopped_at or timezone.now()
+        donation_recompute(donation=donation)
+    return donation
+
+
+def donation_settings_update(*, settings_row: DonationSettings) -> DonationSettings:
+    settings_row.pk = 1
+    settings_row.full_clean()
+    settings_row.save()
+    return settings_row

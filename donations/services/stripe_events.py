@@ -1,0 +1,213 @@
+"""Applying what Stripe tells us (webhook events, or a Checkout Session we looked up).
+
+`stripe_event_apply()` stores the event id and applies the event in one transaction: the
+unique event id makes a replay, or the same event delivered twice at once, change nothing
+(the second insert waits for the first transaction and then finds the id taken).
+"""
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from donations.models import Donation, StripeEvent
+from donations.services.ledger import (
+    charge_refunds_record,
+    donation_lock,
+    donation_recompute,
+    payment_record,
+)
+from donations.stripe_gateway import WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+SESSION_EVENTS = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+}
+
+
+def stripe_event_apply(*, event: WebhookEvent) -> bool:
+    """Apply one verified webhook event exactly once. Returns False for a repeat.
+
+    Raises on anything unexpected, so the transaction rolls back, the event id is not
+    kept, the webhook answers 5xx and Stripe delivers the event again later.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                StripeEvent.objects.create(
+                    event_id=event.id,
+                    type=event.type,
+                    object_id=str(event.object.get("id", ""))[:255],
+                    stripe_created_at=_when(event.created),
+                )
+        except IntegrityError:
+            logger.info("Stripe event %s (%s) already applied", event.id, event.type)
+            return False
+        if event.type in SESSION_EVENTS:
+            checkout_session_apply(session=event.object, event_type=event.type, at=event.created)
+        elif event.type == "charge.refunded":
+            _charge_refunded(event.object)
+        elif event.type == "invoice.paid":
+            _invoice_paid(event.object)
+        elif event.type == "customer.subscription.deleted":
+            _subscription_deleted(event.object, at=event.created)
+        else:
+            logger.info("Stripe event %s of type %s acknowledged", event.id, event.type)
+    return True
+
+
+@transaction.atomic
+def checkout_session_apply(*, session: dict[str, Any], event_type: str, at: int = 0) -> None:
+    """Record a Checkout Session's outcome on its donation (from an event, or a lookup
+    on the thanks page, where `event_type` is "checkout.session.completed")."""
+    donation = _donation_for_session(session)
+    if donation is None:
+        logger.warning("Checkout session %s is not one of ours", session.get("id"))
+        return
+    when = _when(at) or timezone.now()
+    if not donation.stripe_checkout_session_id:
+        donation.stripe_checkout_session_id = session.get("id") or ""
+    if session.get("subscription"):
+        donation.stripe_subscription_id = _id(session["subscription"])
+    if session.get("customer"):
+        donation.stripe_customer_id = _id(session["customer"])
+
+    if event_type == "checkout.session.expired":
+        donation.checkout_expired_at = donation.checkout_expired_at or when
+        donation_recompute(donation=donation)
+        return
+    donation.checkout_completed_at = donation.checkout_completed_at or when
+    if event_type == "checkout.session.async_payment_failed":
+        donation.payment_failed_at = donation.payment_failed_at or when
+    paid = event_type == "checkout.session.async_payment_succeeded" or session.get(
+        "payment_status"
+    ) in {"paid", "no_payment_required"}
+    amount = int(session.get("amount_total") or 0)
+    key = _id(session.get("invoice")) if session.get("mode") == "subscription" else ""
+    intent = _id(session.get("payment_intent"))
+    if paid and amount > 0 and (key or intent):
+        # A subscription's first payment is keyed by its invoice, as `invoice.paid` is.
+        payment_record(
+            donation=donation,
+            stripe_key=key or intent,
+            amount_pence=amount,
+            received_at=when,
+            payment_intent_id=intent,
+        )
+    else:
+        donation_recompute(donation=donation)
+
+
+def _charge_refunded(charge: dict[str, Any]) -> None:
+    intent = _id(charge.get("payment_intent"))
+    if not intent:
+        logger.warning("Refunded charge %s has no payment intent", charge.get("id"))
+        return
+    listed = (charge.get("refunds") or {}).get("data") or []
+    charge_refunds_record(
+        payment_intent_id=intent,
+        charge_id=str(charge.get("id") or ""),
+        amount_refunded_pence=int(charge.get("amount_refunded") or 0),
+        refunds=[
+            (refund["id"], int(refund["amount"]))
+            for refund in listed
+            if refund.get("status") in {None, "succeeded", "pending"}
+        ],
+    )
+
+
+def _invoice_paid(invoice: dict[str, Any]) -> None:
+    amount = int(invoice.get("amount_paid") or 0)
+    subscription_id, metadata = _invoice_subscription(invoice)
+    donation = _donation_for(metadata, subscription_id=subscription_id)
+    if donation is None:
+        logger.warning("Paid invoice %s is not for one of our gifts", invoice.get("id"))
+        return
+    if subscription_id and not donation.stripe_subscription_id:
+        donation.stripe_subscription_id = subscription_id
+    if amount <= 0:
+        donation_recompute(donation=donation)
+        return
+    paid_at = (invoice.get("status_transitions") or {}).get("paid_at") or invoice.get("created")
+    payment_record(
+        donation=donation,
+        stripe_key=str(invoice["id"]),
+        amount_pence=amount,
+        received_at=_when(paid_at) or timezone.now(),
+        payment_intent_id=_invoice_payment_intent(invoice),
+    )
+
+
+def _subscription_deleted(subscription: dict[str, Any], *, at: int) -> None:
+    donation = _donation_for(subscription.get("metadata"), subscription_id=subscription.get("id"))
+    if donation is None:
+        logger.warning("Cancelled subscription %s is not ours", subscription.get("id"))
+        return
+    ended = subscription.get("ended_at") or subscription.get("canceled_at") or at
+    donation.stopped_at = donation.stopped_at or _when(ended) or timezone.now()
+    donation_recompute(donation=donation)
+
+
+def _donation_for_session(session: dict[str, Any]) -> Donation | None:
+    donation = _donation_for(session.get("metadata"))
+    if donation is None and session.get("id"):
+        found = Donation.objects.filter(stripe_checkout_session_id=session["id"]).first()
+        donation = donation_lock(donation_id=found.pk) if found else None
+    return donation
+
+
+def _donation_for(metadata: dict | None, *, subscription_id: str | None = None) -> Donation | None:
+    """Find and lock the donation named in metadata, or holding this subscription."""
+    raw = (metadata or {}).get("donation_id")
+    if raw and str(raw).isdigit():
+        donation = donation_lock(donation_id=int(raw))
+        if donation is not None:
+            return donation
+    if subscription_id:
+        found = Donation.objects.filter(stripe_subscription_id=subscription_id).first()
+        if found is not None:
+            return donation_lock(donation_id=found.pk)
+    return None
+
+
+def _invoice_subscription(invoice: dict[str, Any]) -> tuple[str, dict]:
+    """The subscription and its metadata, from the current invoice shape (`parent`) or the
+    older one (`subscription`, `subscription_details`)."""
+    details = ((invoice.get("parent") or {}).get("subscription_details")) or (
+        invoice.get("subscription_details") or {}
+    )
+    subscription = details.get("subscription") or invoice.get("subscription") or ""
+    metadata = dict(details.get("metadata") or {})
+    if not metadata.get("donation_id"):
+        for line in (invoice.get("lines") or {}).get("data") or []:
+            if (line.get("metadata") or {}).get("donation_id"):
+                metadata = dict(line["metadata"])
+                break
+    return _id(subscription), metadata
+
+
+def _invoice_payment_intent(invoice: dict[str, Any]) -> str:
+    for invoice_payment in (invoice.get("payments") or {}).get("data") or []:
+        intent = (invoice_payment.get("payment") or {}).get("payment_intent")
+        if intent:
+            return _id(intent)
+    return _id(invoice.get("payment_intent"))
+
+
+def _id(value: Any) -> str:
+    """Stripe sends either an id or the expanded object."""
+    if isinstance(value, dict):
+        return str(value.get("id") or "")
+    return str(value or "")
+
+
+def _when(timestamp: Any) -> datetime | None:
+    if not timestamp:
+        return None
+    return datetime.fromtimestamp(int(timestamp), tz=UTC)

@@ -1,0 +1,137 @@
+import logging
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from campaign_site.ratelimit import RateLimit, ratelimit_hit
+from donations import stripe_gateway
+from donations.forms import DonateForm
+from donations.models import PERMISSIBILITY_THRESHOLD_PENCE, Donation
+from donations.selectors import donation_settings_get
+from donations.services import (
+    donation_checkout_start,
+    donation_create,
+    donation_monthly_stop,
+    donation_refresh_from_stripe,
+    stripe_event_apply,
+)
+from donations.tokens import stop_monthly_token_read
+from volunteers.models import Supporter
+from volunteers.services import supporter_subscribe
+
+logger = logging.getLogger(__name__)
+
+DONATE_RATE = RateLimit(scope="donate", limit=10, window_seconds=600)
+SESSION_KEY = "donations:recent"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def donate(request):
+    if not stripe_gateway.stripe_configured():
+        return render(request, "donations/not_set_up.html")
+    limits = donation_settings_get()
+    context = {
+        "threshold_pence": PERMISSIBILITY_THRESHOLD_PENCE,
+        "cancelled": request.GET.get("cancelled") == "1",
+    }
+    if request.method != "POST":
+        form = DonateForm(limits=limits)
+        return render(request, "donations/donate.html", {**context, "form": form})
+
+    form = DonateForm(request.POST, limits=limits)
+    if ratelimit_hit(request=request, rate=DONATE_RATE):
+        form.is_valid()
+        form.add_error(
+            None,
+            "You've tried to give several times in a few minutes, so we've paused the form. "
+            f"Please try again in {DONATE_RATE.window_minutes} minutes.",
+        )
+        return render(request, "donations/donate.html", {**context, "form": form}, status=429)
+    if not form.is_valid():
+        return render(request, "donations/donate.html", {**context, "form": form}, status=400)
+    donation = donation_create(gift=form.gift())
+    if form.cleaned_data["join_list"]:
+        try:
+            supporter_subscribe(
+                email=donation.email,
+                name=donation.name,
+                source=Supporter.Source.DONATION,
+                page=request.path,
+            )
+        except ValidationError:
+            logger.info("Mailing-list sign-up from the donate form refused")
+    try:
+        url = donation_checkout_start(
+            donation=donation, return_base_url=request.build_absolute_uri("/").rstrip("/")
+        )
+    except stripe_gateway.PaymentProviderError as exc:
+        form.add_error(None, exc.donor_message)
+        return render(request, "donations/donate.html", {**context, "form": form}, status=502)
+    recent = [pk for pk in request.session.get(SESSION_KEY, []) if pk != donation.pk]
+    request.session[SESSION_KEY] = [*recent[-4:], donation.pk]
+    return HttpResponseRedirect(url, status=303)
+
+
+@never_cache
+def thanks(request):
+    """Thank the donor for the gift started in this browser, with its state from our
+    database (never from the query string)."""
+    recent = request.session.get(SESSION_KEY, [])
+    donation = Donation.objects.filter(pk__in=recent).order_by("-created_at").first()
+    if donation is not None and stripe_gateway.stripe_configured():
+        donation = donation_refresh_from_stripe(donation=donation)
+    return render(request, "donations/thanks.html", {"donation": donation})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def stop_monthly(request, token: str):
+    donation_id = stop_monthly_token_read(token=token)
+    donation = (
+        Donation.objects.filter(pk=donation_id, kind=Donation.Kind.MONTHLY).first()
+        if donation_id
+        else None
+    )
+    if donation is None:
+        raise Http404("This link is not valid.")
+    error = ""
+    if request.method == "POST" and donation.stopped_at is None:
+        try:
+            donation = donation_monthly_stop(donation_id=donation.pk)
+        except stripe_gateway.PaymentProviderError as exc:
+            error = exc.donor_message
+    return render(
+        request,
+        "donations/stop_monthly.html",
+        {"donation": donation, "error": error},
+        status=502 if error else 200,
+    )
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Verify, record, apply, answer. 2xx only once the change is committed; a bad
+    signature is 400 (nothing stored); an error while applying is 500 so Stripe retries."""
+    if not stripe_gateway.stripe_configured():
+        return HttpResponse("Donations are not set up.", status=400, content_type="text/plain")
+    try:
+        event = stripe_gateway.webhook_event_verify(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+        )
+    except stripe_gateway.WebhookSignatureInvalid as exc:
+        logger.warning("Stripe webhook refused: %s", exc)
+        return HttpResponse("Invalid signature.", status=400, content_type="text/plain")
+    try:
+        applied = stripe_event_apply(event=event)
+    except Exception:
+        logger.exception("Stripe event %s (%s) failed; Stripe will retry", event.id, event.type)
+        return HttpResponse("Not processed.", status=500, content_type="text/plain")
+    return HttpResponse(
+        "Applied." if applied else "Already applied.", status=200, content_type="text/plain"
+    )
