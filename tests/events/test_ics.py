@@ -1,0 +1,145 @@
+"""iCalendar: stable UIDs, rising SEQUENCE, cancelled sessions, UK time across clock changes."""
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import icalendar
+import pytest
+
+from events.ics import LONDON, calendar_build, event_ics_attachment, google_calendar_url
+from events.services import event_cancel, event_repeat_weekly, event_update
+from tests.events.factories import EventFactory
+
+pytestmark = pytest.mark.django_db
+
+# The clocks go back at 02:00 BST (01:00 UTC) on Sunday 31 October 2027.
+ACROSS_THE_CHANGE_START = datetime(2027, 10, 31, 0, 30, tzinfo=LONDON)  # 00:30 BST = 23:30 UTC
+ACROSS_THE_CHANGE_END = datetime(2027, 10, 31, 2, 30, tzinfo=LONDON)  # 02:30 GMT = 02:30 UTC
+
+
+def unfolded(content: bytes | str) -> str:
+    """The iCalendar text with folded lines joined and escapes removed, to search in."""
+    text = content.decode() if isinstance(content, bytes) else content
+    text = text.replace("\r\n ", "")
+    return text.replace("\\,", ",").replace("\\;", ";").replace("\\n", "\n")
+
+
+def vevents(content: bytes) -> list:
+    calendar = icalendar.Calendar.from_ical(content)
+    return list(calendar.walk("VEVENT"))
+
+
+def test_the_feed_parses_with_a_timezone_definition_and_stable_uids(client, canvass):
+    first = client.get("/events/calendar.ics")
+    second = client.get("/events/calendar.ics")
+
+    assert first["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar = icalendar.Calendar.from_ical(first.content)
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
+    [vevent] = calendar.walk("VEVENT")
+    assert vevent["UID"] == f"event-{canvass.uid}@localhost"
+    assert [e["UID"] for e in vevents(second.content)] == [vevent["UID"]]
+    assert vevent["SUMMARY"] == "Canvassing in Allestree"
+    assert vevent["STATUS"] == "CONFIRMED"
+    assert vevent.decoded("DTSTART") == canvass.starts_at
+    assert vevent["DTSTART"].params["TZID"] == "Europe/London"
+
+
+def test_each_change_raises_the_sequence_and_cancelling_marks_it_cancelled(canvass):
+    assert vevents(calendar_build([canvass], private=False))[0]["SEQUENCE"] == 0
+
+    canvass.starts_at += timedelta(hours=1)
+    canvass.ends_at += timedelta(hours=1)
+    event_update(event=canvass)
+    canvass.refresh_from_db()
+    [moved] = vevents(calendar_build([canvass], private=False))
+    assert moved["SEQUENCE"] == 1
+    assert moved.decoded("DTSTART") == canvass.starts_at
+
+    canvass.contact_name = "Someone else"  # not in the calendar entry: no new SEQUENCE
+    event_update(event=canvass)
+    canvass.refresh_from_db()
+    assert canvass.sequence == 1
+
+    event_cancel(event=canvass)
+    canvass.refresh_from_db()
+    [cancelled] = vevents(calendar_build([canvass], private=False))
+    assert cancelled["SEQUENCE"] == 2
+    assert cancelled["STATUS"] == "CANCELLED"
+    assert cancelled["UID"] == moved["UID"]
+
+
+def test_a_session_across_the_october_clock_change(client):
+    event = EventFactory(
+        title="Late phonebank",
+        slug="late-phonebank",
+        phonebank=True,
+        starts_at=ACROSS_THE_CHANGE_START,
+        ends_at=ACROSS_THE_CHANGE_END,
+    )
+    event.refresh_from_db()  # stored in UTC: 23:30 to 02:30, three real hours
+    assert event.ends_at - event.starts_at == timedelta(hours=3)  # 01:00-02:00 happens twice
+
+    [vevent] = vevents(client.get("/events/late-phonebank/calendar.ics").content)
+    start, end = vevent.decoded("DTSTART"), vevent.decoded("DTEND")
+    assert start.astimezone(UTC) == datetime(2027, 10, 30, 23, 30, tzinfo=UTC)
+    assert end.astimezone(UTC) == datetime(2027, 10, 31, 2, 30, tzinfo=UTC)
+    assert vevent["DTSTART"].to_ical() == b"20271031T003000"
+    assert vevent["DTEND"].to_ical() == b"20271031T023000"
+
+    page = client.get("/events/late-phonebank/").content.decode()
+    assert "Sunday 31 October 2027, 00:30" in page
+    assert "02:30" in page
+    assert 'datetime="2027-10-31T00:30:00+01:00"' in page
+    assert 'datetime="2027-10-31T02:30:00+00:00"' in page
+
+    dates = parse_qs(urlsplit(google_calendar_url(event)).query)["dates"]
+    assert dates == ["20271030T233000Z/20271031T023000Z"]
+
+
+def test_repeating_weekly_keeps_the_uk_clock_time_across_the_change():
+    event = EventFactory(
+        starts_at=datetime(2027, 10, 23, 10, 0, tzinfo=LONDON),
+        ends_at=datetime(2027, 10, 23, 12, 30, tzinfo=LONDON),
+    )
+
+    copies = event_repeat_weekly(event=event, weeks=2)
+
+    starts = [copy.starts_at.astimezone(LONDON) for copy in copies]
+    assert [(s.date().isoformat(), s.strftime("%H:%M")) for s in starts] == [
+        ("2027-10-30", "10:00"),
+        ("2027-11-06", "10:00"),
+    ]
+    assert starts[1].utcoffset() == timedelta(0) and event.starts_at.utcoffset() == timedelta(
+        hours=1
+    )
+    assert all(copy.ends_at - copy.starts_at == timedelta(hours=2, minutes=30) for copy in copies)
+    assert {copy.status for copy in copies} == {"draft"}
+    assert len({copy.uid for copy in copies} | {event.uid}) == 3
+
+
+def test_the_private_attachment_has_the_meeting_point_and_the_public_feed_does_not(
+    canvass, online_phonebank
+):
+    public = unfolded(calendar_build([canvass, online_phonebank], private=False))
+    assert "Allestree Park car park" not in public
+    assert "secret-room-4812" not in public
+    assert "Allestree, DE22" in public
+
+    canvass_copy = unfolded(event_ics_attachment(canvass)["content"])
+    phonebank_copy = unfolded(event_ics_attachment(online_phonebank)["content"])
+    assert "Allestree Park car park, Duffield Road, Allestree, Derby, DE22 2EY" in canvass_copy
+    assert "Join online: https://meet.example.org/secret-room-4812" in phonebank_copy
+
+
+def test_the_feed_filters_by_kind_and_leaves_out_drafts(client, canvass, online_phonebank):
+    EventFactory(status="draft", title="Draft session", slug="draft-session")
+
+    def summaries(query=""):
+        return sorted(
+            str(e["SUMMARY"]) for e in vevents(client.get(f"/events/calendar.ics{query}").content)
+        )
+
+    assert summaries() == ["Canvassing in Allestree", "Tuesday phonebank"]
+    assert summaries("?kind=canvass") == ["Canvassing in Allestree"]
+    assert summaries("?kind=phonebank") == ["Tuesday phonebank"]
