@@ -1,4 +1,7 @@
 from django import forms
+from django.core.exceptions import ValidationError
+
+from volunteers.validators import normalise_uk_phone
 
 
 class RsvpForm(forms.Form):
@@ -27,10 +30,10 @@ class RsvpForm(forms.Form):
         return self.cleaned_data["first_name"].strip()
 
     def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        if phone and not all(ch.isdigit() or ch in " +()-" for ch in phone):
-            raise forms.ValidationError("Use digits, spaces and + only.")
-        return phone
+        try:
+            return normalise_uk_phone(self.cleaned_data["phone"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
 
 
 class MonthForm(forms.Form):

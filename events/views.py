@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from campaign_site.ratelimit import RateLimit, ratelimit_hit
 from campaign_site.selectors import campaign_settings_get
 from events.forms import MonthForm, RsvpForm
 from events.ics import LONDON, calendar_build, google_calendar_url
@@ -19,6 +20,8 @@ from events.selectors import (
     rsvp_from_cancel_token,
 )
 from events.services import SignupClosed, rsvp_cancel, rsvp_create
+
+RSVP_RATE = RateLimit(scope="rsvp", limit=10, window_seconds=600)
 
 
 @require_GET
@@ -68,7 +71,14 @@ def detail(request, slug):
         raise Http404("No such session")
     open_for_signup = event.is_published and not event.has_ended()
     form = RsvpForm(request.POST if request.method == "POST" and open_for_signup else None)
-    if form.is_bound and form.is_valid():
+    limited = form.is_bound and ratelimit_hit(request=request, rate=RSVP_RATE)
+    if limited:
+        form.add_error(
+            None,
+            "Too many sign-ups have come from your connection just now. "
+            f"Please try again in {RSVP_RATE.window_minutes} minutes.",
+        )
+    elif form.is_bound and form.is_valid():
         try:
             outcome = rsvp_create(
                 event=event,
@@ -88,7 +98,8 @@ def detail(request, slug):
         "open_for_signup": open_for_signup,
         "google_calendar_url": google_calendar_url(event),
     }
-    return render(request, "events/event_detail.html", context, status=400 if form.errors else 200)
+    status = 429 if limited else 400 if form.errors else 200
+    return render(request, "events/event_detail.html", context, status=status)
 
 
 @require_GET

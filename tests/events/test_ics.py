@@ -9,19 +9,13 @@ import pytest
 from events.ics import LONDON, calendar_build, event_ics_attachment, google_calendar_url
 from events.services import event_cancel, event_repeat_weekly, event_update
 from tests.events.factories import EventFactory
+from tests.events.helpers import unfolded
 
 pytestmark = pytest.mark.django_db
 
 # The clocks go back at 02:00 BST (01:00 UTC) on Sunday 31 October 2027.
 ACROSS_THE_CHANGE_START = datetime(2027, 10, 31, 0, 30, tzinfo=LONDON)  # 00:30 BST = 23:30 UTC
 ACROSS_THE_CHANGE_END = datetime(2027, 10, 31, 2, 30, tzinfo=LONDON)  # 02:30 GMT = 02:30 UTC
-
-
-def unfolded(content: bytes | str) -> str:
-    """The iCalendar text with folded lines joined and escapes removed, to search in."""
-    text = content.decode() if isinstance(content, bytes) else content
-    text = text.replace("\r\n ", "")
-    return text.replace("\\,", ",").replace("\\;", ";").replace("\\n", "\n")
 
 
 def vevents(content: bytes) -> list:
