@@ -2,8 +2,11 @@
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import CharField, F, Func, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 
+from campaign_site.models import OutboundEmail
 from volunteers.models import Consent, Supporter, Suppression, suppression_hash
 
 PREFERENCES_SALT = "volunteers.preferences"
@@ -98,3 +101,23 @@ def consent_from_confirm_token(token: str) -> Consent | None:
 
 def address_is_suppressed(email: str) -> bool:
     return Suppression.objects.filter(email_hash=suppression_hash(email)).exists()
+
+
+def _outbox_count(*statuses: str):
+    prefix = Concat(Value("update:"), Cast(OuterRef("pk"), CharField()), Value(":"))
+    counted = (
+        OutboundEmail.objects.filter(key__startswith=prefix, status__in=statuses)
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def update_delivery_counts_annotate(updates):
+    """Queued, sent and failed emails for each update, in the same single query."""
+    return updates.annotate(
+        queued_count=_outbox_count(OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING),
+        sent_count=_outbox_count(OutboundEmail.Status.SENT),
+        failed_count=_outbox_count(OutboundEmail.Status.FAILED),
+    )
