@@ -127,7 +127,7 @@ class FakeStripe:
 
     def send_webhook(self, event: dict) -> int:
         body = json.dumps(event).encode()
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - the site under test, on 127.0.0.1
             self.webhook_url,
             data=body,
             headers={
