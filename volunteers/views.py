@@ -37,7 +37,7 @@ RATE_LIMITED = (
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def join(request):
-    form, status = JoinForm(), 200
+    form = JoinForm()
     if request.method == "POST":
         footer = "footer-email" in request.POST
         form = _join_form_from(request.POST, footer=footer)
@@ -63,8 +63,7 @@ def join(request):
                 form.add_error("email", error)
             else:
                 return redirect("volunteers:join_thanks")
-        status = 400
-    return _join_page(request, form, status=status)
+    return _join_page(request, form, status=200)
 
 
 def _join_form_from(post, *, footer: bool) -> JoinForm:
@@ -141,14 +140,12 @@ def preferences(request, token):
         "wants_canvass_alerts": supporter.is_subscribed and supporter.wants_canvass_alerts,
         "wants_phonebank_alerts": supporter.is_subscribed and supporter.wants_phonebank_alerts,
     }
-    form, saved, status = PreferencesForm(initial=initial), False, 200
+    form, saved = PreferencesForm(initial=initial), False
     if request.method == "POST":
         form = PreferencesForm(request.POST, initial=initial)
         if form.is_valid():
             supporter = supporter_update_preferences(supporter=supporter, **form.cleaned_data)
             form, saved = PreferencesForm(initial=_initial_for(supporter)), True
-        else:
-            status = 400
     return render(
         request,
         "volunteers/preferences.html",
@@ -159,7 +156,6 @@ def preferences(request, token):
             "token": token,
             "unsubscribe_token": supporter_unsubscribe_token(supporter),
         },
-        status=status,
     )
 
 

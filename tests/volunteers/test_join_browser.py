@@ -1,0 +1,67 @@
+"""The sign-up forms in headless Chromium at phone size (390x844)."""
+
+import pytest
+
+from volunteers.models import Consent
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def assert_page_is_clean(visit, live_server, width=390):
+    page = visit.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert visit.foreign_requests(live_server.url) == []
+    assert visit.serious_accessibility_violations() == []
+    assert visit.console_errors == []
+
+
+def test_join_form_shows_errors_next_to_fields_then_signs_up(browser_page, live_server):
+    page = browser_page.page
+    page.goto(live_server.url + "/join/")
+    assert page.get_by_role("heading", level=1, name="Join the mailing list").is_visible()
+    for box in ["Campaign updates", "Canvassing alerts", "Phonebank alerts"]:
+        assert not page.get_by_label(box).is_checked()
+    assert page.get_by_role("link", name="Read the privacy notice").first.is_visible()
+    assert_page_is_clean(browser_page, live_server)
+
+    page.get_by_label("Email address").fill("kim@")
+    page.get_by_text("Add your name, postcode or phone (optional)").click()
+    page.get_by_label("Postcode (optional)").fill("nowhere")
+    page.get_by_role("button", name="Join the list").click()
+    page.wait_for_load_state()
+
+    email_error = page.locator("#div_id_email").get_by_text("Enter a valid email address")
+    assert email_error.is_visible()
+    assert page.get_by_label("Email address").get_attribute("aria-invalid") == "true"
+    assert page.locator("#div_id_postcode").get_by_text("Enter a UK postcode").is_visible()
+    assert page.locator("fieldset").get_by_text("Tick at least one thing").is_visible()
+    # The error sits right under its field, not somewhere else on the page.
+    field_box = page.get_by_label("Email address").bounding_box()
+    error_box = email_error.bounding_box()
+    assert 0 <= error_box["y"] - (field_box["y"] + field_box["height"]) < 40
+    assert_page_is_clean(browser_page, live_server)
+
+    page.get_by_label("Email address").fill("kim@example.org")
+    page.get_by_label("Postcode (optional)").fill("de22 1aa")
+    page.get_by_label("Canvassing alerts").check()
+    page.get_by_role("button", name="Join the list").click()
+    page.wait_for_load_state()
+
+    assert page.get_by_role("heading", level=1, name="Check your email").is_visible()
+    assert_page_is_clean(browser_page, live_server)
+    consent = Consent.objects.get()
+    assert consent.supporter.postcode == "DE22 1AA" and consent.wants_canvass_alerts
+
+
+def test_the_footer_form_on_any_page(browser_page, live_server):
+    page = browser_page.page
+    page.goto(live_server.url + "/privacy/")
+    footer = page.locator("footer")
+
+    footer.get_by_label("Your email address").fill("lee@example.org")
+    footer.get_by_role("button", name="Sign up").click()
+    page.wait_for_load_state()
+
+    assert page.get_by_role("heading", level=1, name="Check your email").is_visible()
+    assert Consent.objects.get().page == "footer of /privacy/"
+    assert_page_is_clean(browser_page, live_server)
