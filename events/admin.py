@@ -150,11 +150,14 @@ class EventAdmin(admin.ModelAdmin):
             event_create(event=obj)
 
     def save_formset(self, request, form, formset, change):
+        # Only attendance is editable here; places change through the services.
+        formset.new_objects, formset.deleted_objects, formset.changed_objects = [], [], []
         for inline_form in formset.forms:
             if inline_form.instance.pk and "attended" in inline_form.changed_data:
-                rsvp_attendance_set(
+                rsvp = rsvp_attendance_set(
                     rsvp=inline_form.instance, attended=inline_form.cleaned_data["attended"]
                 )
+                formset.changed_objects.append((rsvp, ["attended"]))
 
     @admin.action(description="Publish the selected sessions (alerts go out)")
     def publish(self, request, queryset):
