@@ -98,8 +98,7 @@ def detail(request, slug):
         "open_for_signup": open_for_signup,
         "google_calendar_url": google_calendar_url(event),
     }
-    status = 429 if limited else 400 if form.errors else 200
-    return render(request, "events/event_detail.html", context, status=status)
+    return render(request, "events/event_detail.html", context, status=429 if limited else 200)
 
 
 @require_GET
