@@ -202,6 +202,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "campaign_site.tasks.outbox_sweep_task",
         "schedule": crontab(minute="*"),
     },
+    # Session reminders that are due, and new-session alerts whose task was lost.
+    "events-sweep": {
+        "task": "events.tasks.events_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Security --------------------------------------------------------------
