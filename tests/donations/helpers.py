@@ -1,6 +1,7 @@
 """Small helpers for donation tests: gifts, signed webhook posts, payments."""
 
 import json
+import re
 import uuid
 
 from django.db import transaction
@@ -69,3 +70,18 @@ def pay(client, donation: Donation, **kwargs) -> dict:
     assert response.status_code == 200, response.content
     donation.refresh_from_db()
     return event
+
+
+def form_data(client, **changes) -> dict:
+    content = client.get("/donate/").content.decode()
+    token = re.search(r'name="form_token" value="([^"]+)"', content).group(1)
+    data = {
+        "form_token": token,
+        "amount": "2500",
+        "other_amount": "",
+        "frequency": "one_off",
+        "name": "Sam Patel",
+        "email": "Sam@Example.org",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}

@@ -9,6 +9,7 @@ import pytest
 
 from donations.models import Donation, DonationSettings
 from donations.stripe_gateway import STRIPE_API_VERSION
+from tests.donations.helpers import form_data
 from volunteers.models import Consent
 
 pytestmark = pytest.mark.django_db
@@ -22,21 +23,6 @@ def text_of(fragment: str) -> str:
 
 def amount_values(content: bytes) -> list[str]:
     return re.findall(r'name="amount" id="[^"]+" value="([^"]+)"', content.decode())
-
-
-def form_data(client, **changes) -> dict:
-    content = client.get("/donate/").content.decode()
-    token = re.search(r'name="form_token" value="([^"]+)"', content).group(1)
-    data = {
-        "form_token": token,
-        "amount": "2500",
-        "other_amount": "",
-        "frequency": "one_off",
-        "name": "Sam Patel",
-        "email": "Sam@Example.org",
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def error_next_to(response, field: str) -> str:
