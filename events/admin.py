@@ -131,6 +131,15 @@ class EventAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_counts()
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # cancel instead, so people are told
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        is_draft = obj is not None and obj.status == Event.Status.DRAFT
+        return is_draft and super().has_delete_permission(request, obj)
+
     @admin.display(description="starts", ordering="starts_at")
     def starts(self, event):
         return timezone.localtime(event.starts_at).strftime("%a %d %b %Y %H:%M")

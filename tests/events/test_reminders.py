@@ -101,3 +101,12 @@ def test_a_moved_session_is_reminded_at_its_new_time(session):
     assert reminders_send_due(now=old_start - timedelta(hours=2)) == 0
     assert reminders_send_due(now=session.starts_at - timedelta(hours=20)) == 1
     assert len(reminder_keys()) == 2
+
+
+def test_the_beat_runs_the_events_sweep(settings):
+    from campaign_site.celery import app
+
+    app.loader.import_default_modules()
+    entry = settings.CELERY_BEAT_SCHEDULE["events-sweep"]
+    assert entry["task"] == "events.tasks.events_sweep_task"
+    assert entry["task"] in app.tasks
