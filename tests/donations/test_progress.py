@@ -153,3 +153,14 @@ def test_completed_event_alone_is_enough_for_progress(client):
     donation = gift(1_200)
     assert post_event(client, completed_event(donation)).status_code == 200
     assert progress_get().raised_pence == 1_200
+
+
+def test_home_page_spends_no_query_on_donations_when_cached(client):
+    pay(client, gift(2_500))
+    client.get("/")  # warm the caches
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/").content.decode()
+
+    assert "£25</strong> raised of £13,000" in page
+    assert [q["sql"] for q in queries if "donations_" in q["sql"]] == []
