@@ -159,7 +159,7 @@ class Update(models.Model):
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.UPDATES)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     send_requested_by = models.ForeignKey(
