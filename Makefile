@@ -7,7 +7,14 @@ DEV_ENV := DJANGO_DEBUG=1
 # Tests run with production settings (debug off), so they need a secret key.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: install run migrate worker beat test lint format clean
+# `make prod` runs the production setup on this machine: gunicorn, a Celery worker and beat,
+# on the local PostgreSQL and Redis unless DATABASE_URL / REDIS_URL say otherwise.
+PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/campaign
+PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
+PROD_ENV = DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(PROD_REDIS_URL)} \
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/prod-secret-key)} SITE_URL=$${SITE_URL:-http://127.0.0.1:8000}
+
+.PHONY: install run migrate worker beat test lint format clean prod
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +39,22 @@ worker: install
 beat: install
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1)
 	$(BIN)/celery -A campaign_site beat --loglevel=info --schedule=var/celerybeat-schedule
+
+var/prod-secret-key:
+	mkdir -p var
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+prod: install var/prod-secret-key
+	createdb -h 127.0.0.1 -U postgres campaign 2>/dev/null || true
+	$(PROD_ENV) $(BIN)/python manage.py migrate --noinput
+	$(PROD_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(PROD_ENV) $(BIN)/python manage.py create_organiser
+	@echo "Serving on http://127.0.0.1:8000 with gunicorn, a Celery worker and beat (Ctrl-C stops all)"
+	trap 'kill 0' INT TERM EXIT; \
+	$(PROD_ENV) $(BIN)/celery -A campaign_site worker --loglevel=warning --concurrency=2 & \
+	$(PROD_ENV) $(BIN)/celery -A campaign_site beat --loglevel=warning --schedule=var/celerybeat-schedule & \
+	$(PROD_ENV) $(BIN)/gunicorn -c python:campaign_site.gunicorn_conf campaign_site.wsgi
 
 test: install
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 
-from campaign_site.models import CampaignSettings, OutboundEmail
+from campaign_site.models import AuditEvent, CampaignSettings, OutboundEmail
 from campaign_site.services import campaign_settings_update, mail_check_send
 
 
@@ -89,6 +89,29 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     exclude = ["body_html", "attachments"]
     list_per_page = 50
     show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_name", "action", "what", "rows"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["actor_name", "what"]
+    date_hierarchy = "created_at"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request):
         return False

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -126,3 +127,37 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.get_status_display()})"
+
+
+class AuditEvent(models.Model):
+    """Who exported, erased or bulk-emailed personal data, when, and how many rows.
+
+    Written by services only; admin shows it read-only to superusers.
+    """
+
+    class Action(models.TextChoices):
+        EXPORT = "export", "Export"
+        ERASURE = "erasure", "Erasure"
+        BULK_EMAIL = "bulk_email", "Bulk email"
+        RETENTION = "retention", "Retention erasure"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(
+        max_length=150, help_text="The account's username at the time (kept if it is deleted)."
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    what = models.CharField(max_length=300)
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.what} ({self.rows}) by {self.actor_name}"
