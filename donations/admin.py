@@ -4,8 +4,6 @@ import csv
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,7 +15,11 @@ from donations import stripe_gateway
 from donations.exports import SPENDING_RETURN_HEADER, spending_return_csv_rows
 from donations.models import Donation, DonationSettings, DonationToCheck, Donor, Payment
 from donations.money import pence_to_text
-from donations.selectors import donations_with_donor_totals, donor_gifts_with_running_total
+from donations.selectors import (
+    donations_with_donor_totals,
+    donor_gifts_with_running_total,
+    donors_with_totals,
+)
 from donations.services import (
     donation_accept,
     donation_details_update,
@@ -236,7 +238,8 @@ class DonationAdmin(admin.ModelAdmin):
 
     @admin.display(description="donor's total", ordering="donor_total_pence")
     def donor_total(self, obj):
-        return f"{pence_to_text(obj.donor_total_pence)} ({obj.donor_gift_count} gifts)"
+        count = obj.donor_gift_count
+        return f"{pence_to_text(obj.donor_total_pence)} ({count} gift{'s' if count != 1 else ''})"
 
     @admin.display(description="gifts from this donor (running total)")
     def other_gifts(self, obj):
@@ -356,18 +359,7 @@ class DonorAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        kept = F("donations__received_pence") - F("donations__refunded_pence")
-        counted = Q(donations__first_received_at__isnull=False) & ~Q(
-            donations__check_status=Donation.Check.RETURNED
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                gift_count=Count("donations", filter=counted),
-                kept_pence=Coalesce(Sum(kept, filter=counted), 0),
-            )
-        )
+        return donors_with_totals(super().get_queryset(request))
 
     def has_add_permission(self, request):
         return False

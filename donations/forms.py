@@ -155,7 +155,7 @@ class DonateForm(forms.Form):
         return pence
 
     def _check_permissibility(self, cleaned) -> None:
-        reason = "We need this for gifts over £50: the law asks us to check where they come from."
+        reason = "We need this for gifts over £50."
         name = cleaned.get("name", "")
         if name and len(name.split()) < 2:
             self.add_error("name", "For a gift over £50, give your full name (first and last).")
@@ -169,7 +169,7 @@ class DonateForm(forms.Form):
         if not cleaned.get("permissible_source"):
             self.add_error("permissible_source", f"Choose who is giving. {reason}")
         if not cleaned.get("declaration"):
-            self.add_error("declaration", f"Tick the declaration to give more than £50. {reason}")
+            self.add_error("declaration", f"Tick the declaration. {reason}")
 
     def gift(self) -> GiftDetails:
         data = self.cleaned_data

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from campaign_site.selectors import campaign_settings_get
-from donations.models import Donation, DonationSettings, Payment
+from donations.models import Donation, DonationSettings, Donor, Payment
 
 PROGRESS_CACHE_KEY = "donations:progress:v1"
 
@@ -96,6 +96,29 @@ def donations_with_donor_totals(queryset: QuerySet[Donation]) -> QuerySet[Donati
                 .values("donor_id")
                 .annotate(n=Count("pk"))
                 .values("n")[:1]
+            ),
+            0,
+        ),
+    )
+
+
+def donors_with_totals(queryset: QuerySet[Donor]) -> QuerySet[Donor]:
+    """Each donor's received, not returned gifts and money kept, as subqueries (a search
+    joining donations again cannot multiply them)."""
+    kept = (
+        Donation.objects.filter(donor_id=OuterRef("pk"))
+        .received()
+        .exclude(check_status=Donation.Check.RETURNED)
+        .order_by()
+        .values("donor_id")
+    )
+    return queryset.annotate(
+        gift_count=Coalesce(Subquery(kept.annotate(n=Count("pk")).values("n")[:1]), 0),
+        kept_pence=Coalesce(
+            Subquery(
+                kept.annotate(total=Sum(F("received_pence") - F("refunded_pence"))).values("total")[
+                    :1
+                ]
             ),
             0,
         ),

@@ -81,7 +81,8 @@ def _call(operation: str, function, *args, **kwargs) -> dict[str, Any]:
             exc.code,
             exc.request_id,
         )
-        raise PaymentProviderError(f"{operation}: {type(exc).__name__} {exc.code or ''}") from exc
+        detail = exc.user_message or str(exc) or (exc.code or "")
+        raise PaymentProviderError(f"{operation}: {type(exc).__name__}: {detail}") from exc
     return result.to_dict()
 
 

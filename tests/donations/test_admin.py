@@ -297,3 +297,18 @@ def test_organisers_set_the_limits(admin_client):
     )
     assert response.status_code == 302
     assert DonationSettings.objects.get(pk=1).max_pence == 100_000
+
+
+def test_donor_list_totals_stay_right_when_searching_by_name(admin_client, client):
+    for amount in (3_000, 4_000):
+        paid_gift(client, amount, email="ann@example.org", name="Ann Lee")
+    returned = paid_gift(client, 2_000, email="ann@example.org", name="Ann Lee")
+    admin_client.post(
+        f"/admin/donations/donation/{returned.pk}/return/",
+        {"method": "other", "other_method": "Cheque"},
+    )
+
+    listing = admin_client.get("/admin/donations/donor/?q=Ann+Lee").content.decode()
+
+    assert '<td class="field-gifts">2</td>' in listing
+    assert '<td class="field-total_kept">£70</td>' in listing
