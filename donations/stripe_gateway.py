@@ -59,6 +59,9 @@ def stripe_configured() -> bool:
 
 
 def _configure() -> dict[str, Any]:
+    # The library logs request and response bodies (donors' emails) at DEBUG: never those.
+    logging.getLogger("stripe").setLevel(logging.WARNING)
+    stripe.log = None
     stripe.api_base = settings.STRIPE_API_BASE or stripe.DEFAULT_API_BASE
     stripe.api_version = STRIPE_API_VERSION
     stripe.max_network_retries = 2

@@ -1,8 +1,10 @@
 import logging
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 DONATE_RATE = RateLimit(scope="donate", limit=10, window_seconds=600)
 SESSION_KEY = "donations:recent"
+THANKS_REFRESH_FOR = timedelta(minutes=15)
 
 
 @never_cache
@@ -85,7 +88,13 @@ def thanks(request):
     donation = Donation.objects.filter(pk__in=recent).order_by("-created_at").first()
     if donation is not None and stripe_gateway.stripe_configured():
         donation = donation_refresh_from_stripe(donation=donation)
-    return render(request, "donations/thanks.html", {"donation": donation})
+    # While Stripe has not confirmed yet, the page looks again by itself, for a while.
+    refresh = (
+        donation is not None
+        and donation.status == Donation.Status.PENDING
+        and donation.created_at > timezone.now() - THANKS_REFRESH_FOR
+    )
+    return render(request, "donations/thanks.html", {"donation": donation, "refresh": refresh})
 
 
 @never_cache

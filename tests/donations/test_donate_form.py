@@ -1,6 +1,7 @@
 """/donate/: the form's rules, and Checkout Sessions created at the local fake Stripe."""
 
 import html
+import logging
 import re
 import subprocess
 from pathlib import Path
@@ -249,3 +250,13 @@ def test_only_the_gateway_imports_stripe():
     ).stdout.split()
 
     assert found == ["donations/stripe_gateway.py"]
+
+
+def test_donor_details_stay_out_of_the_logs(client, stripe_fake, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    client.post("/donate/", form_data(client, name="Sam Patel"))
+
+    assert Donation.objects.count() == 1
+    assert "sam@example.org" not in caplog.text.lower()
+    assert "Sam Patel" not in caplog.text

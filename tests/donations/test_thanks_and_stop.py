@@ -1,5 +1,7 @@
 """/donate/thanks/ from the database, and the signed link that stops a monthly gift."""
 
+from datetime import timedelta
+
 import pytest
 
 from campaign_site.models import OutboundEmail
@@ -143,3 +145,15 @@ def test_a_tampered_stop_link_is_refused(client):
 
     assert client.get(f"/donate/stop/{token[:-2]}xx/").status_code == 404
     assert client.get("/donate/stop/nonsense/").status_code == 404
+
+
+def test_the_page_stops_looking_again_after_a_while(client, stripe_fake):
+    donation = start(client)
+    Donation.objects.filter(pk=donation.pk).update(
+        created_at=donation.created_at - timedelta(minutes=20)
+    )
+
+    page = client.get("/donate/thanks/").content.decode()
+
+    assert "waiting for our payment provider" in page
+    assert 'http-equiv="refresh"' not in page
