@@ -186,10 +186,10 @@ class UpdateAdmin(admin.ModelAdmin):
     change_form_template = "volunteers/admin/update_change_form.html"
     list_display = [
         "subject",
-        "audience",
+        "audience_short",
         "status",
         "created_at",
-        "recipient_count",
+        "recipients",
         "queued_count",
         "sent_count",
         "failed_count",
@@ -220,10 +220,25 @@ class UpdateAdmin(admin.ModelAdmin):
             return self.get_readonly_fields(request, obj)
         return self.fields
 
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != Update.Status.DRAFT:
+            return False  # sent (or sending): shown read-only
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.status != Update.Status.DRAFT:
             return False
         return super().has_delete_permission(request, obj)
+
+    @admin.display(description="audience", ordering="audience")
+    def audience_short(self, update):
+        return {"updates": "campaign updates", "canvass": "canvassing", "phonebank": "phonebank"}[
+            update.audience
+        ]
+
+    @admin.display(description="recipients", ordering="recipient_count")
+    def recipients(self, update):
+        return update.recipient_count
 
     @admin.display(description="queued")
     def queued_count(self, update):

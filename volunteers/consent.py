@@ -32,8 +32,8 @@ MAILING_LIST_OPT_IN_LABEL = (
 )
 
 PREFERENCES_STATEMENT = (
-    "Save these choices: the campaign may email you what you ticked. You can change this or "
-    "unsubscribe at any time."
+    "Ticking a box means you agree that the campaign may email you about it. You can change "
+    "this or unsubscribe at any time. See the privacy notice."
 )
 
 

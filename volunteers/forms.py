@@ -42,6 +42,7 @@ class JoinForm(HoneypotMixin, InterestsMixin):
     email = forms.EmailField(
         label="Email address",
         max_length=254,
+        error_messages={"required": "Enter your email address."},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )
     name = forms.CharField(
@@ -92,6 +93,7 @@ class FooterSignupForm(HoneypotMixin):
     email = forms.EmailField(
         label="Your email address",
         max_length=254,
+        error_messages={"required": "Enter your email address."},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )
     page = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)

@@ -107,6 +107,7 @@ def supporter_subscribe(
         "name": supporter.name,
     }
     if supporter.is_subscribed:
+        context["adds"] = [i for i in context["chosen"] if i not in supporter.interests]
         outbox_enqueue(
             key=f"signup-already-subscribed:{consent.pk}",
             to=supporter.email,

@@ -6,7 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from campaign_site.ratelimit import RateLimit, ratelimit_hit
-from volunteers.consent import JOIN_STATEMENT
+from volunteers.consent import JOIN_STATEMENT, PREFERENCES_STATEMENT
 from volunteers.forms import JoinForm, PreferencesForm
 from volunteers.models import Supporter
 from volunteers.selectors import (
@@ -24,10 +24,12 @@ from volunteers.services import (
     supporter_update_preferences,
 )
 
-SIGNUP_RATE = RateLimit(scope="signup", limit=5, window_seconds=600)
+# Generous: people at a meeting on one Wi-Fi, or on mobile networks behind shared
+# addresses, may sign up from one IP address; a bot sends far more.
+SIGNUP_RATE = RateLimit(scope="signup", limit=20, window_seconds=600)
 RATE_LIMITED = (
     "You have signed up several times from this connection in the last few minutes. "
-    "Please wait {minutes} minutes and try again. If you need help, email us."
+    "Please wait {minutes} minutes and try again."
 )
 
 
@@ -155,6 +157,7 @@ def preferences(request, token):
             "saved": saved,
             "token": token,
             "unsubscribe_token": supporter_unsubscribe_token(supporter),
+            "statement": PREFERENCES_STATEMENT,
         },
     )
 

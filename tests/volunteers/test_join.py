@@ -6,6 +6,7 @@ from django.urls import reverse
 from campaign_site.models import OutboundEmail
 from volunteers.models import Consent, Supporter
 from volunteers.services import consent_confirm, supporter_subscribe, supporter_unsubscribe
+from volunteers.views import SIGNUP_RATE
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,7 @@ def test_the_honeypot_gets_the_thank_you_page_and_stores_nothing(client):
 
 
 def test_too_many_sign_ups_from_one_address_are_refused_with_a_clear_message(client):
-    for number in range(5):
+    for number in range(SIGNUP_RATE.limit):
         email = f"p{number}@example.org"
         assert client.post(JOIN, {"email": email, "wants_updates": "on"}).status_code == 302
 
@@ -131,7 +132,7 @@ def test_too_many_sign_ups_from_one_address_are_refused_with_a_clear_message(cli
 
     assert response.status_code == 429
     assert "Please wait 10 minutes and try again" in response.content.decode()
-    assert Supporter.objects.count() == 5
+    assert Supporter.objects.count() == SIGNUP_RATE.limit
     other = client.post(
         JOIN, {"email": "x@example.org", "wants_updates": "on"}, REMOTE_ADDR="10.0.0.9"
     )

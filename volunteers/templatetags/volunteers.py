@@ -1,4 +1,7 @@
 from django import template
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from volunteers.consent import FOOTER_STATEMENT, JOIN_STATEMENT
 from volunteers.forms import FooterSignupForm, JoinForm
@@ -11,6 +14,8 @@ def footer_signup(context):
     """The compact sign-up at the foot of every page: the same for every visitor (no
     token, no personal data), so pages that carry it can still be cached."""
     request = context.get("request")
+    if request is not None and request.path == "/":
+        return {"hidden": True}  # the home page has its own, fuller sign-up form
     return {
         "form": FooterSignupForm(),
         "statement": FOOTER_STATEMENT,
@@ -22,3 +27,13 @@ def footer_signup(context):
 def home_signup():
     """The sign-up on the home page: email and the three interests, all unticked."""
     return {"form": JoinForm(prefix="home"), "statement": JOIN_STATEMENT}
+
+
+@register.filter
+def with_privacy_link(statement: str) -> SafeString:
+    """Consent wording, exactly as recorded, with "privacy notice" linked to it."""
+    before, found, after = escape(statement).partition("privacy notice")
+    if not found:
+        return mark_safe(before)  # noqa: S308 - escaped just above
+    link = format_html('<a href="{}">privacy notice</a>', reverse("privacy"))
+    return mark_safe(before + link + after)  # noqa: S308 - parts escaped above
