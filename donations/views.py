@@ -57,8 +57,8 @@ def donate(request):
         return render(request, "donations/donate.html", {**context, "form": form}, status=429)
     if not form.is_valid():
         return render(request, "donations/donate.html", {**context, "form": form}, status=400)
-    donation = donation_create(gift=form.gift())
-    if form.cleaned_data["join_list"]:
+    donation, created = donation_create(gift=form.gift())
+    if created and form.cleaned_data["join_list"]:
         try:
             supporter_subscribe(
                 email=donation.email,

@@ -34,8 +34,9 @@ class GiftDetails:
     declared: bool = False
 
 
-def donation_create(*, gift: GiftDetails) -> Donation:
-    """Write the pending donation (once per form: a double submit finds the first one)."""
+def donation_create(*, gift: GiftDetails) -> tuple[Donation, bool]:
+    """Write the pending donation, once per form: a double submit finds the first one
+    (and returns False, so nothing else is done twice)."""
     email = normalise_email(gift.email)
     existing = Donation.objects.filter(form_token=gift.form_token).first()
     if existing is not None:
@@ -45,7 +46,7 @@ def donation_create(*, gift: GiftDetails) -> Donation:
             email,
         )
         if same and existing.status == Donation.Status.PENDING:
-            return existing
+            return existing, False
         # The form came back (the browser's Back button) for a different or a new gift.
         gift = replace(gift, form_token=uuid.uuid4())
     donor, _ = Donor.objects.get_or_create(email=email)
@@ -69,8 +70,8 @@ def donation_create(*, gift: GiftDetails) -> Donation:
         with transaction.atomic():
             donation.save()
     except IntegrityError:  # the same form posted twice at once
-        return Donation.objects.get(form_token=gift.form_token)
-    return donation
+        return Donation.objects.get(form_token=gift.form_token), False
+    return donation, True
 
 
 def donation_checkout_start(*, donation: Donation, return_base_url: str) -> str:

@@ -312,3 +312,12 @@ def test_donor_list_totals_stay_right_when_searching_by_name(admin_client, clien
 
     assert '<td class="field-gifts">2</td>' in listing
     assert '<td class="field-total_kept">£70</td>' in listing
+
+
+def test_search_by_name_email_or_postcode(admin_client, client):
+    paid_gift(client, 6_000, name="Sam Patel", email="sam@example.org")
+
+    for term in ["Patel", "sam@example", "DE22 1GB", "1"]:
+        response = admin_client.get("/admin/donations/donation/", {"q": term})
+        assert response.status_code == 200
+        assert "Sam Patel" in response.content.decode()

@@ -217,6 +217,15 @@ def test_ticking_the_mailing_list_box_records_consent(client, stripe_fake):
     assert consent.source == "donation"
 
 
+def test_a_double_submit_signs_up_to_the_list_once(client, stripe_fake):
+    data = form_data(client, join_list="on")
+
+    client.post("/donate/", data)
+    client.post("/donate/", data)
+
+    assert Consent.objects.count() == 1
+
+
 def test_not_ticking_the_box_adds_nobody_to_the_list(client, stripe_fake):
     client.post("/donate/", form_data(client))
 

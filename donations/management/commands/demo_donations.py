@@ -74,7 +74,7 @@ class Command(BaseCommand):
             if Donation.objects.filter(form_token=token).exists():
                 continue
             with transaction.atomic():
-                donation = donation_create(
+                donation, _ = donation_create(
                     gift=GiftDetails(
                         form_token=token,
                         kind=kind,
