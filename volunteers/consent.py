@@ -31,6 +31,11 @@ MAILING_LIST_OPT_IN_LABEL = (
     "first and can unsubscribe at any time (see the privacy notice)."
 )
 
+# For the tick box on the session sign-up form (label and help text), which also asks for
+# alerts of that kind of session.
+RSVP_OPT_IN_LABEL = "Also join the mailing list for campaign updates and new sessions like this one"
+RSVP_OPT_IN_HELP = "Optional. We will email you to confirm first, and you can leave at any time."
+
 PREFERENCES_STATEMENT = (
     "Ticking a box means you agree that the campaign may email you about it. You can change "
     "this or unsubscribe at any time. See the privacy notice."
@@ -47,7 +52,9 @@ def consent_wording(
     """The exact text a person agreed to, for a sign-up from `source`."""
     if source == Supporter.Source.FOOTER:
         return FOOTER_STATEMENT
-    if source in {Supporter.Source.RSVP, Supporter.Source.DONATION}:
+    if source == Supporter.Source.RSVP:
+        return f"{RSVP_OPT_IN_LABEL}. {RSVP_OPT_IN_HELP}"
+    if source == Supporter.Source.DONATION:
         return MAILING_LIST_OPT_IN_LABEL
     chosen = {
         "wants_updates": wants_updates,

@@ -65,3 +65,32 @@ def test_the_footer_form_on_any_page(browser_page, live_server):
     assert page.get_by_role("heading", level=1, name="Check your email").is_visible()
     assert Consent.objects.get().page == "footer of /privacy/"
     assert_page_is_clean(browser_page, live_server)
+
+
+def test_preferences_and_unsubscribe_pages_at_phone_size(browser_page, live_server):
+    from tests.volunteers.factories import SupporterFactory
+    from volunteers.selectors import supporter_email_links
+
+    supporter = SupporterFactory(wants_canvass_alerts=True)
+    links = {
+        name: live_server.url + "/" + url.split("/", 3)[3]
+        for name, url in supporter_email_links(supporter).items()
+    }
+    page = browser_page.page
+
+    page.goto(links["preferences_url"])
+    assert page.get_by_label("Canvassing alerts").is_checked()
+    page.get_by_label("Phonebank alerts").check()
+    page.get_by_role("button", name="Save my choices").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").get_by_text("Saved").is_visible()
+    assert_page_is_clean(browser_page, live_server)
+
+    page.goto(links["unsubscribe_url"])
+    assert_page_is_clean(browser_page, live_server)
+    page.get_by_role("button", name="Unsubscribe").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1, name="You have unsubscribed").is_visible()
+    assert_page_is_clean(browser_page, live_server)
+    supporter.refresh_from_db()
+    assert not supporter.is_subscribed

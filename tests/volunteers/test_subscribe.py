@@ -5,7 +5,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from campaign_site.models import OutboundEmail
-from volunteers.consent import JOIN_STATEMENT, MAILING_LIST_OPT_IN_LABEL
+from volunteers.consent import (
+    JOIN_STATEMENT,
+    MAILING_LIST_OPT_IN_LABEL,
+    RSVP_OPT_IN_HELP,
+    RSVP_OPT_IN_LABEL,
+)
 from volunteers.models import Consent, Supporter
 from volunteers.selectors import (
     supporter_email_links,
@@ -49,10 +54,21 @@ def test_a_new_address_gets_a_confirmation_and_no_list_mail_until_it_confirms(
 
 
 def test_the_wording_is_kept_even_if_the_site_copy_changes(monkeypatch):
-    subscribe(source=Supporter.Source.RSVP, page="/events/allestree/")
+    subscribe(source=Supporter.Source.DONATION, page="/donate/")
     monkeypatch.setattr("volunteers.consent.MAILING_LIST_OPT_IN_LABEL", "New words")
+    subscribe("kim@example.org", source=Supporter.Source.DONATION, page="/donate/")
 
-    assert Consent.objects.get().wording == MAILING_LIST_OPT_IN_LABEL
+    first, second = Consent.objects.order_by("pk")
+    assert first.wording == MAILING_LIST_OPT_IN_LABEL
+    assert second.wording == "New words"
+
+
+def test_a_session_sign_up_records_the_tick_box_words_it_showed():
+    subscribe(source=Supporter.Source.RSVP, page="/events/allestree/", wants_canvass_alerts=True)
+
+    consent = Consent.objects.get()
+    assert consent.wording == f"{RSVP_OPT_IN_LABEL}. {RSVP_OPT_IN_HELP}"
+    assert consent.page == "/events/allestree/" and consent.wants_canvass_alerts
 
 
 def test_an_existing_subscriber_gets_a_manage_your_preferences_email_instead():

@@ -1,0 +1,48 @@
+"""campaign_site.ratelimit: the fixed-window limiter the public forms share."""
+
+import pytest
+from django.test import RequestFactory
+
+from campaign_site.ratelimit import RateLimit, ratelimit_hit
+
+RATE = RateLimit(scope="test-form", limit=3, window_seconds=60)
+
+
+def request_from(address: str):
+    return RequestFactory().post("/", REMOTE_ADDR=address)
+
+
+def test_allows_the_limit_then_refuses_per_address_and_scope():
+    hits = [ratelimit_hit(request=request_from("10.0.0.1"), rate=RATE) for _ in range(5)]
+
+    assert hits == [False, False, False, True, True]
+    assert not ratelimit_hit(request=request_from("10.0.0.2"), rate=RATE)
+    other_scope = RateLimit(scope="other-form", limit=3, window_seconds=60)
+    assert not ratelimit_hit(request=request_from("10.0.0.1"), rate=other_scope)
+
+
+def test_a_new_window_starts_afresh(monkeypatch):
+    now = [1_000_000.0]
+    monkeypatch.setattr("campaign_site.ratelimit.time.time", lambda: now[0])
+    for _ in range(3):
+        ratelimit_hit(request=request_from("10.0.0.1"), rate=RATE)
+    assert ratelimit_hit(request=request_from("10.0.0.1"), rate=RATE)
+
+    now[0] += 60
+
+    assert not ratelimit_hit(request=request_from("10.0.0.1"), rate=RATE)
+
+
+@pytest.mark.django_db
+def test_a_redis_outage_lets_people_through_instead_of_an_error(settings, client):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "campaign_site.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+
+    assert not ratelimit_hit(request=request_from("10.0.0.1"), rate=RATE)
+    response = client.post("/join/", {"email": "kim@example.org", "wants_updates": "on"})
+    assert response.status_code == 302
