@@ -343,7 +343,8 @@ class DonationToCheckAdmin(DonationAdmin):
     def changelist_view(self, request, extra_context=None):
         overdue = self.get_queryset(request).filter(check_deadline__lt=timezone.now()).count()
         if overdue:
-            messages.error(request, f"{overdue} gift(s) are past their 30-day check deadline.")
+            gifts = "1 gift is" if overdue == 1 else f"{overdue} gifts are"
+            messages.error(request, f"{gifts} past the 30-day check deadline.")
         return super().changelist_view(request, extra_context)
 
     def get_urls(self):

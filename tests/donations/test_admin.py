@@ -69,7 +69,7 @@ def test_the_queue_is_sorted_by_deadline_and_shows_what_is_overdue(admin_client,
     assert page.index("Lena Late") < page.index("Sunil Soon") < page.index("Lara Later")
     assert "Tia Tiny" not in page
     assert "OVERDUE" in page
-    assert "1 gift(s) are past their 30-day check deadline" in page
+    assert "1 gift is past the 30-day check deadline" in page
 
 
 def test_queue_and_list_do_not_spend_a_query_per_row(admin_client, client):
