@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from campaign_site.text import render_organiser_text
-from volunteers.exports import supporter_status, supporters_csv_rows
+from volunteers.exports import supporter_status, supporters_export
 from volunteers.models import Consent, Supporter, Update
 from volunteers.selectors import update_delivery_counts_annotate
 from volunteers.services import supporter_erase, supporter_unsubscribe
@@ -150,9 +150,7 @@ class SupporterAdmin(admin.ModelAdmin):
     def export_csv(self, request, queryset):
         if not self.has_export_permission(request):
             raise PermissionDenied
-        rows = supporters_csv_rows(
-            queryset.filter(erased_at__isnull=True).order_by("pk").iterator(chunk_size=2000)
-        )
+        rows = supporters_export(supporters=queryset, actor=request.user)
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="supporters-{stamp}.csv"'
@@ -176,7 +174,7 @@ class SupporterAdmin(admin.ModelAdmin):
     def erase(self, request, queryset):
         count = 0
         for supporter in queryset.filter(erased_at__isnull=True).iterator():
-            supporter_erase(supporter=supporter)
+            supporter_erase(supporter=supporter, actor=request.user, reason="by an organiser")
             count += 1
         self.message_user(request, f"Erased the personal data of {count} supporters.")
 

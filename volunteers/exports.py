@@ -3,6 +3,8 @@
 import csv
 from collections.abc import Iterable, Iterator
 
+from campaign_site.audit import audit_record
+from campaign_site.models import AuditEvent
 from volunteers.models import Supporter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -60,3 +62,12 @@ def supporters_csv_rows(supporters: Iterable[Supporter]) -> Iterator[str]:
                 value = getattr(supporter, field)
             row.append(neutralise_cell(value))
         yield writer.writerow(row)
+
+
+def supporters_export(*, supporters, actor) -> Iterator[str]:
+    """Audit an export of supporters (not erased) and return its CSV lines, streamed."""
+    supporters = supporters.filter(erased_at__isnull=True).order_by("pk")
+    audit_record(
+        actor=actor, action=AuditEvent.Action.EXPORT, what="Supporters CSV", rows=supporters.count()
+    )
+    return supporters_csv_rows(supporters.iterator(chunk_size=2000))

@@ -6,7 +6,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaign_site.models import OutboundEmail
+from campaign_site.audit import audit_record
+from campaign_site.models import AuditEvent, OutboundEmail
 from campaign_site.outbox import outbox_enqueue
 from volunteers.consent import consent_wording
 from volunteers.models import (
@@ -210,13 +211,20 @@ def supporter_unsubscribe(*, supporter: Supporter) -> Supporter:
 
 
 @transaction.atomic
-def supporter_erase(*, supporter: Supporter) -> None:
+def supporter_erase(
+    *,
+    supporter: Supporter,
+    actor=None,
+    reason: str = "by the supporter, from their preferences page",
+) -> None:
     """Erase a supporter's personal data at their request.
 
     The row stays (so session and donation records that point at it still add up) but
     holds nothing personal; only a keyed hash of the address is kept, as a suppression
     record, so the address is not mailed again without fresh consent. Emails not yet
-    sent to the address are dropped, and sent ones lose their content.
+    sent to the address are dropped, and sent ones lose their content. Audited: `actor`
+    is the organiser who did it (None for the supporter or a periodic task), `reason` says
+    why.
     """
     supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
     if supporter.erased_at is not None:
@@ -237,3 +245,9 @@ def supporter_erase(*, supporter: Supporter) -> None:
     supporter.unsubscribed_at = supporter.erased_at = timezone.now()
     supporter.manage_token = new_token()
     supporter.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.ERASURE,
+        what=f"Supporter #{supporter.pk} erased {reason}",
+        rows=1,
+    )

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from campaign_site.models import OutboundEmail
+from campaign_site.audit import audit_record
+from campaign_site.models import AuditEvent, OutboundEmail
 from campaign_site.outbox import RenderedEmail, outbox_enqueue, outbox_enqueue_many, outbox_render
 from campaign_site.text import render_organiser_text
 from volunteers.models import Supporter, Suppression, Update, suppression_hash
@@ -84,6 +85,12 @@ def update_request_send(*, update: Update, user) -> Update:
     update.fan_out_progress_at = now
     update.save(
         update_fields=["status", "send_requested_by", "send_requested_at", "fan_out_progress_at"]
+    )
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.BULK_EMAIL,
+        what=f"Update #{update.pk} '{update.subject}' to {update.get_audience_display().lower()}",
+        rows=Supporter.objects.audience(update.audience).count(),
     )
     transaction.on_commit(lambda: _start_fan_out(update.pk))
     return update

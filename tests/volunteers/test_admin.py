@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from campaign_site.models import AuditEvent
 from tests.support.admin import sign_in_with_two_factor
 from tests.volunteers.factories import SupporterFactory
 from volunteers.exports import neutralise_cell
@@ -119,6 +120,8 @@ def test_csv_export_neutralises_cells_a_spreadsheet_would_run(client, data_manag
     assert {row[1] for row in rows[1:]} >= {"'-2+3", "'@SUM(A1)"}
     assert "erased-x@erased.invalid" not in by_email
     assert len(rows) == 4
+    audit = AuditEvent.objects.get()
+    assert (audit.action, audit.rows, audit.actor) == ("export", 3, data_manager)
 
 
 @pytest.mark.parametrize(
@@ -165,6 +168,8 @@ def test_an_organiser_drafts_previews_tests_then_sends_after_confirming(client, 
 
     client.post(f"{UPDATES}{update.pk}/send/")
     assert Update.objects.get().status == Update.Status.SENDING
+    audit = AuditEvent.objects.get()
+    assert (audit.action, audit.rows, audit.actor) == ("bulk_email", 3, organiser)
     again = client.post(f"{UPDATES}{update.pk}/send/", follow=True).content.decode()
     assert "already been sent" in again
 
@@ -217,3 +222,5 @@ def test_erase_action_erases(client, django_user_model):
     client.post(SUPPORTERS, {"action": "erase", "_selected_action": [supporter.pk]})
 
     assert Supporter.objects.get().erased_at is not None
+    audit = AuditEvent.objects.get()
+    assert (audit.action, audit.rows, audit.actor) == ("erasure", 1, manager)

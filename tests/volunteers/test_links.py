@@ -5,7 +5,7 @@ import time
 import pytest
 from django.test import Client
 
-from campaign_site.models import OutboundEmail
+from campaign_site.models import AuditEvent, OutboundEmail
 from tests.volunteers.factories import SupporterFactory
 from volunteers.models import Consent, Supporter, Suppression, suppression_hash
 from volunteers.selectors import (
@@ -162,3 +162,6 @@ def test_erasure_keeps_only_a_hash_and_kills_the_links(client):
     assert not OutboundEmail.objects.filter(to="sam@example.org").exists()
     assert client.get(url).status_code == 404
     assert client.post(path_of(links["unsubscribe_url"])).status_code == 404
+    audit = AuditEvent.objects.get()
+    assert (audit.action, audit.rows, audit.actor) == ("erasure", 1, None)
+    assert "sam" not in audit.what
