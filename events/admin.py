@@ -1,11 +1,9 @@
-import csv
-
 from django.contrib import admin, messages
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from events.exports import rsvps_export
 from events.forms import CancelReasonForm, MessagePeopleGoingForm, RepeatWeeklyForm
 from events.models import Event, Rsvp
 from events.services import (
@@ -221,7 +219,8 @@ class EventAdmin(admin.ModelAdmin):
         form = MessagePeopleGoingForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             sent = sum(
-                event_message_people_going(event=event, **form.cleaned_data) for event in queryset
+                event_message_people_going(event=event, actor=request.user, **form.cleaned_data)
+                for event in queryset
             )
             self.message_user(request, f"Emailed {sent} people.", messages.SUCCESS)
             return None
@@ -237,28 +236,10 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export sign-ups as CSV", permissions=["export_rsvps"])
     def export_rsvps_csv(self, request, queryset):
-        rsvps = Prefetch("rsvps", Rsvp.objects.select_related("supporter").order_by("joined_at"))
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        content = rsvps_export(events=queryset, actor=request.user)
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="sign-ups.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
-            ["session", "starts", "first name", "email", "phone", "status", "attended", "joined"]
-        )
-        for event in queryset.prefetch_related(rsvps):
-            starts = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
-            for rsvp in event.rsvps.all():
-                attended = {True: "yes", False: "no", None: ""}[rsvp.attended]
-                joined = timezone.localtime(rsvp.joined_at).strftime("%Y-%m-%d %H:%M")
-                row = [event.title, starts, rsvp.first_name, rsvp.supporter.email, rsvp.phone]
-                writer.writerow(
-                    [_safe_cell(value) for value in row] + [rsvp.status, attended, joined]
-                )
         return response
 
     def has_export_rsvps_permission(self, request):
         return request.user.has_perm("events.export_rsvps")
-
-
-def _safe_cell(value: str) -> str:
-    """Stop a spreadsheet treating a volunteer's text as a formula."""
-    return f"'{value}" if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value

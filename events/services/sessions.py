@@ -3,10 +3,13 @@
 import uuid
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from campaign_site.audit import audit_record
+from campaign_site.models import AuditEvent
 from events.emails import rsvp_email_send
 from events.ics import LONDON
 from events.models import Event, Rsvp
@@ -166,18 +169,27 @@ def event_repeat_weekly(*, event: Event, weeks: int) -> list[Event]:
 
 
 @transaction.atomic
-def event_message_people_going(*, event: Event, subject: str, message: str) -> int:
-    """Email everyone with a place at the session a message from the organisers."""
+def event_message_people_going(
+    *, event: Event, subject: str, message: str, actor: AbstractBaseUser | None = None
+) -> int:
+    """Email everyone with a place at the session a message from the organisers (audited)."""
     if not subject.strip() or not message.strip():
         raise SessionError("Write a subject and a message.")
     message_id = uuid.uuid4().hex[:12]
-    return _notify_people_coming(
+    sent = _notify_people_coming(
         event=event,
         key=f"event-message:{event.pk}:{message_id}",
         template="organiser_message",
         extra={"subject": subject.strip(), "message": message.strip()},
         statuses=[Rsvp.Status.GOING],
     )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.BULK_EMAIL,
+        what=f"Message to the people going to {event}: {subject.strip()}",
+        rows=sent,
+    )
+    return sent
 
 
 def _notify_people_coming(

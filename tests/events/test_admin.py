@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaign_site.models import OutboundEmail
+from campaign_site.models import AuditEvent, OutboundEmail
 from events.models import Event, Rsvp
 from tests.events.factories import EventFactory, RsvpFactory
 from tests.support.admin import sign_in_with_two_factor
@@ -187,6 +187,8 @@ def test_email_the_people_going(admin_client, canvass):
     )
 
     assert OutboundEmail.objects.filter(key__startswith="event-message:").count() == 2
+    audit = AuditEvent.objects.get()
+    assert (audit.action, audit.rows, audit.actor_name) == ("bulk_email", 2, "admin")
 
 
 def test_csv_export_needs_the_permission(client, canvass):
@@ -201,6 +203,7 @@ def test_csv_export_needs_the_permission(client, canvass):
     assert "export_rsvps_csv" not in page
     refused = action(client, "export_rsvps_csv", [canvass])
     assert refused.get("Content-Type", "").startswith("text/html")
+    refused_audits = AuditEvent.objects.count()
 
     organiser.user_permissions.add(Permission.objects.get(codename="export_rsvps"))
     organiser = User.objects.get(pk=organiser.pk)
@@ -211,3 +214,6 @@ def test_csv_export_needs_the_permission(client, canvass):
     assert rows[0][:5] == ["session", "starts", "first name", "email", "phone"]
     assert rows[1][2:4] == ["'=HYPERLINK()", "csv@example.org"]
     assert rows[1][5] == "going"
+    audit = AuditEvent.objects.get()
+    assert (audit.action, audit.rows, audit.actor_name) == ("export", 1, "organiser")
+    assert refused_audits == 0
