@@ -14,7 +14,7 @@ PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
 PROD_ENV = DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(PROD_REDIS_URL)} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/prod-secret-key)} SITE_URL=$${SITE_URL:-http://127.0.0.1:8000}
 
-.PHONY: install run migrate worker beat test lint format clean prod
+.PHONY: install run demo migrate worker beat test lint format clean prod
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ install: $(INSTALLED)
 migrate: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 
-run: migrate
+demo: migrate
+	$(DEV_ENV) $(BIN)/python manage.py demo_volunteers
+	$(DEV_ENV) $(BIN)/python manage.py demo_events
+	$(DEV_ENV) $(BIN)/python manage.py demo_donations
+
+run: demo
 	$(DEV_ENV) $(BIN)/python manage.py create_organiser
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
