@@ -14,7 +14,7 @@ PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
 PROD_ENV = DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(PROD_REDIS_URL)} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/prod-secret-key)} SITE_URL=$${SITE_URL:-http://127.0.0.1:8000}
 
-.PHONY: install run demo migrate worker beat test lint format clean prod
+.PHONY: install run demo migrate worker beat test lint format clean prod bench
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ prod: install var/prod-secret-key
 	$(PROD_ENV) $(BIN)/celery -A campaign_site worker --loglevel=warning --concurrency=2 & \
 	$(PROD_ENV) $(BIN)/celery -A campaign_site beat --loglevel=warning --schedule=var/celerybeat-schedule & \
 	$(PROD_ENV) $(BIN)/gunicorn -c python:campaign_site.gunicorn_conf campaign_site.wsgi
+
+# A load benchmark of the production setup (not a test): see tests/benchmarks/run.py.
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
 
 test: install
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0

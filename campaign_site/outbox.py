@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -50,7 +51,9 @@ def outbox_render(*, template: str, context: dict) -> RenderedEmail:
     """
     full_context = {"campaign": campaign_settings_get(), "site_url": settings.SITE_URL}
     full_context.update(context)
-    subject = " ".join(render_to_string(f"{template}_subject.txt", full_context).split())
+    # A subject is plain text: escaping it would show "&#x27;" for an apostrophe.
+    subject_template = get_template(f"{template}_subject.txt").template
+    subject = " ".join(subject_template.render(Context(full_context, autoescape=False)).split())
     return RenderedEmail(
         subject=subject,
         body_text=render_to_string(f"{template}.txt", full_context),

@@ -207,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "events.tasks.events_sweep_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Restart an update's fan-out that stalled (broker down when Send was pressed, worker died).
+    "update-fan-out-sweep": {
+        "task": "volunteers.tasks.update_fan_out_sweep_task",
+        "schedule": crontab(minute="*"),
+    },
 }
 
 # --- Security --------------------------------------------------------------

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from volunteers.consent import RSVP_OPT_IN_HELP, RSVP_OPT_IN_LABEL
 from volunteers.validators import normalise_uk_phone
 
 
@@ -21,9 +22,10 @@ class RsvpForm(forms.Form):
         help_text="Only so the organiser can reach you on the day.",
     )
     join_mailing_list = forms.BooleanField(
-        label="Also join the mailing list for campaign updates and new sessions like this one",
+        # The wording the volunteers app records as consent for this box.
+        label=RSVP_OPT_IN_LABEL,
         required=False,
-        help_text="Optional. We will email you to confirm first, and you can leave at any time.",
+        help_text=RSVP_OPT_IN_HELP,
     )
 
     def clean_first_name(self):

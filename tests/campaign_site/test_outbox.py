@@ -168,3 +168,15 @@ def test_enqueue_many_skips_keys_already_written(hello, django_capture_on_commit
 
     assert created == 2
     assert OutboundEmail.objects.count() == 3
+
+
+def test_subjects_are_plain_text_not_html_escaped(test_email_templates):
+    email = outbox_enqueue(
+        key="hello:apostrophe",
+        to="sam@example.org",
+        template=test_email_templates,
+        context={"name": "Sam's & Jo's <team>"},
+    )
+
+    assert email.subject == "Hello Sam's & Jo's <team>"
+    assert "Sam&#x27;s &amp; Jo&#x27;s &lt;team&gt;" in email.body_html
