@@ -38,6 +38,7 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
             "Contact and social links",
             {"fields": ["contact_email", "twitter_url", "facebook_url", "instagram_url"]},
         ),
+        ("Data retention", {"fields": ["volunteer_data_retained_until"]}),
     ]
 
     actions = ["send_test_email"]

@@ -42,6 +42,14 @@ class CampaignSettings(models.Model):
     twitter_url = models.URLField(blank=True)
     facebook_url = models.URLField(blank=True)
     instagram_url = models.URLField(blank=True)
+    volunteer_data_retained_until = models.DateField(
+        "keep volunteer data until",
+        null=True,
+        blank=True,
+        help_text="After this date (say, a month after polling day) supporters' personal data "
+        "is erased automatically: names, emails, postcodes, phone numbers and sign-up names. "
+        "Counts are kept, and so are donation records, which the law requires.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

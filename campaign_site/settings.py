@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.tasks.update_fan_out_sweep_task",
         "schedule": crontab(minute="*"),
     },
+    # Erase volunteers' personal data once the campaign's retention date has passed.
+    "retention-erase": {
+        "task": "volunteers.tasks.retention_erase_task",
+        "schedule": crontab(hour="3", minute="30"),
+    },
 }
 
 # --- Security --------------------------------------------------------------

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = "Canvassing and phonebank sessions"
+
+    def ready(self):
+        from events.services import rsvps_erase_for_supporter
+        from volunteers.signals import supporter_erased
+
+        def erase_rsvps(sender, supporter_id, **kwargs):
+            rsvps_erase_for_supporter(supporter_id=supporter_id)
+
+        supporter_erased.connect(erase_rsvps, weak=False, dispatch_uid="events-erase-rsvps")

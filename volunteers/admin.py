@@ -10,6 +10,7 @@ from django.utils import timezone
 from campaign_site.text import render_organiser_text
 from volunteers.exports import supporter_status, supporters_export
 from volunteers.models import Consent, Supporter, Update
+from volunteers.retention import retention_plan
 from volunteers.selectors import update_delivery_counts_annotate
 from volunteers.services import supporter_erase, supporter_unsubscribe
 from volunteers.update_services import (
@@ -143,7 +144,11 @@ class SupporterAdmin(admin.ModelAdmin):
                 ),
             ),
         )
-        extra_context = {**(extra_context or {}), "supporter_counts": counts}
+        extra_context = {
+            **(extra_context or {}),
+            "supporter_counts": counts,
+            "retention": retention_plan(),
+        }
         return super().changelist_view(request, extra_context=extra_context)
 
     @admin.action(description="Export selected supporters as CSV", permissions=["export"])

@@ -23,6 +23,7 @@ from volunteers.selectors import (
     consent_confirm_url,
     supporter_email_links,
 )
+from volunteers.signals import supporter_erased
 from volunteers.validators import normalise_postcode, normalise_uk_phone
 
 INTEREST_FIELDS = ("wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts")
@@ -216,6 +217,7 @@ def supporter_erase(
     supporter: Supporter,
     actor=None,
     reason: str = "by the supporter, from their preferences page",
+    audit: bool = True,
 ) -> None:
     """Erase a supporter's personal data at their request.
 
@@ -224,7 +226,8 @@ def supporter_erase(
     record, so the address is not mailed again without fresh consent. Emails not yet
     sent to the address are dropped, and sent ones lose their content. Audited: `actor`
     is the organiser who did it (None for the supporter or a periodic task), `reason` says
-    why.
+    why; `audit=False` leaves the record to a caller that audits a whole run at once.
+    Other apps erase their own copies on the `supporter_erased` signal.
     """
     supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
     if supporter.erased_at is not None:
@@ -245,9 +248,11 @@ def supporter_erase(
     supporter.unsubscribed_at = supporter.erased_at = timezone.now()
     supporter.manage_token = new_token()
     supporter.save()
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.ERASURE,
-        what=f"Supporter #{supporter.pk} erased {reason}",
-        rows=1,
-    )
+    supporter_erased.send(sender=Supporter, supporter_id=supporter.pk)
+    if audit:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.ERASURE,
+            what=f"Supporter #{supporter.pk} erased {reason}",
+            rows=1,
+        )

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from volunteers.retention import retention_erase_due
 from volunteers.update_services import update_fan_out, update_fan_out_resume_stalled
 
 
@@ -15,3 +16,9 @@ def update_fan_out_sweep_task() -> int:
     for update_id in stalled:
         update_fan_out_task.delay(update_id)
     return len(stalled)
+
+
+@shared_task
+def retention_erase_task() -> int:
+    """Daily: once the retention date has passed, erase volunteers' personal data."""
+    return retention_erase_due()

@@ -8,6 +8,7 @@ from events.services.rsvps import (
     rsvp_attendance_set,
     rsvp_cancel,
     rsvp_create,
+    rsvps_erase_for_supporter,
     rsvps_fill_free_spots,
 )
 from events.services.sessions import (
@@ -38,5 +39,6 @@ __all__ = [
     "rsvp_attendance_set",
     "rsvp_cancel",
     "rsvp_create",
+    "rsvps_erase_for_supporter",
     "rsvps_fill_free_spots",
 ]

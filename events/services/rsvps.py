@@ -15,6 +15,8 @@ from events.models import Event, Rsvp
 from volunteers.models import Supporter
 from volunteers.services import supporter_get_or_create
 
+ERASED_NAME = "(erased)"
+
 
 class SignupClosed(Exception):
     """The session is not open for sign-ups (a draft, cancelled or over)."""
@@ -164,3 +166,18 @@ def rsvp_attendance_set(*, rsvp: Rsvp, attended: bool | None) -> Rsvp:
     rsvp.attended = attended
     rsvp.save(update_fields=["attended"])
     return rsvp
+
+
+def rsvps_erase_for_supporter(*, supporter_id: int) -> int:
+    """When a supporter's data is erased: give up their places at sessions still to come
+    (the first person waiting is promoted) and blank the name and phone on every sign-up,
+    so attendance counts stay and nothing identifies them. Returns the sign-ups changed."""
+    now = timezone.now()
+    upcoming = Rsvp.objects.filter(
+        supporter_id=supporter_id,
+        status__in=[Rsvp.Status.GOING, Rsvp.Status.WAITING],
+        event__ends_at__gt=now,
+    ).select_related("event")
+    for rsvp in upcoming:
+        rsvp_cancel(rsvp=rsvp, now=now)
+    return Rsvp.objects.filter(supporter_id=supporter_id).update(first_name=ERASED_NAME, phone="")

@@ -1,0 +1,8 @@
+"""The one signal the mailing list sends, so that apps which depend on volunteers (events)
+can erase their own copies of a person's details when the person is erased; volunteers
+cannot import them. Receivers run inside the erasure's transaction."""
+
+from django.dispatch import Signal
+
+# Sent with `supporter_id` once a supporter's personal data has been erased.
+supporter_erased = Signal()
