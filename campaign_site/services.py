@@ -4,6 +4,7 @@ from django.core.cache import cache
 
 from campaign_site.models import CampaignSettings, OutboundEmail
 from campaign_site.outbox import outbox_enqueue
+from campaign_site.pagecache import public_pages_invalidate
 from campaign_site.selectors import CAMPAIGN_SETTINGS_CACHE_KEY
 
 
@@ -12,6 +13,7 @@ def campaign_settings_update(*, campaign: CampaignSettings) -> CampaignSettings:
     campaign.full_clean()
     campaign.save()
     cache.delete(CAMPAIGN_SETTINGS_CACHE_KEY)
+    public_pages_invalidate(topics=("campaign",))
     return campaign
 
 

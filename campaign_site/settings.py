@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campaign_site.context_processors.campaign",
+                "campaign_site.pagecache.page_cache_context",
             ],
         },
     },

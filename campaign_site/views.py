@@ -3,12 +3,15 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from campaign_site.health import health_report
+from campaign_site.pagecache import public_page
 
 
+@public_page(topics=("campaign", "events", "donations"))
 def home(request):
     return render(request, "campaign_site/home.html")
 
 
+@public_page(topics=("campaign",))
 def privacy(request):
     return render(request, "campaign_site/privacy.html")
 

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from campaign_site.pagecache import per_visitor_value, public_page
 from campaign_site.ratelimit import RateLimit, ratelimit_hit
 from donations import stripe_gateway
 from donations.forms import DonateForm
@@ -34,6 +35,7 @@ THANKS_REFRESH_FOR = timedelta(minutes=15)
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@public_page(topics=("campaign", "donations"), query=("cancelled",))
 def donate(request):
     if not stripe_gateway.stripe_configured():
         return render(request, "donations/not_set_up.html")
@@ -44,6 +46,8 @@ def donate(request):
     }
     if request.method != "POST":
         form = DonateForm(limits=limits)
+        # Each visitor gets their own one-use token, also when the page comes from the cache.
+        form.fields["form_token"].initial = per_visitor_value(request, "form-token")
         return render(request, "donations/donate.html", {**context, "form": form})
 
     form = DonateForm(request.POST, limits=limits)

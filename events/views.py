@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from campaign_site.pagecache import public_page
 from campaign_site.ratelimit import RateLimit, ratelimit_hit
 from campaign_site.selectors import campaign_settings_get
 from events.forms import MonthForm, RsvpForm
@@ -25,6 +26,7 @@ RSVP_RATE = RateLimit(scope="rsvp", limit=10, window_seconds=600)
 
 
 @require_GET
+@public_page(topics=("campaign", "events"), query=("kind", "month"))
 def calendar(request):
     form = MonthForm(request.GET)
     kind, month = "", ""
@@ -65,6 +67,7 @@ def _calendar_url(kind: str, month: date | None) -> str:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@public_page(topics=("campaign", "events"))
 def detail(request, slug):
     event = event_for_page(slug=slug)
     if event is None:
@@ -118,6 +121,7 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
 
 
 @require_GET
+@public_page(topics=("campaign", "events"), query=("kind",))
 def feed_ics(request):
     kind = request.GET.get("kind", "")
     kind = kind if kind in Event.Kind.values else ""
@@ -131,6 +135,7 @@ def feed_ics(request):
 
 
 @require_GET
+@public_page(topics=("events",))
 def detail_ics(request, slug):
     event = event_for_page(slug=slug)
     if event is None:

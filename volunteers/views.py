@@ -5,6 +5,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from campaign_site.pagecache import public_page
 from campaign_site.ratelimit import RateLimit, ratelimit_hit
 from volunteers.consent import JOIN_STATEMENT, PREFERENCES_STATEMENT
 from volunteers.forms import JoinForm, PreferencesForm
@@ -38,6 +39,7 @@ RATE_LIMITED = (
 # rate limit and double opt-in already cover.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@public_page(topics=("campaign",))
 def join(request):
     form = JoinForm()
     if request.method == "POST":

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from campaign_site.pagecache import public_pages_invalidate
 from campaign_site.selectors import campaign_settings_get
 from donations import stripe_gateway
 from donations.models import Donation, DonationSettings, Donor
@@ -142,4 +143,5 @@ def donation_settings_update(*, settings_row: DonationSettings) -> DonationSetti
     settings_row.pk = 1
     settings_row.full_clean()
     settings_row.save()
+    public_pages_invalidate(topics=("donations",))  # /donate/ shows the limits
     return settings_row

@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from donations import stripe_gateway
 from donations.models import Donation
-from donations.services.ledger import donation_lock, donation_recompute, refund_known
+from donations.services.ledger import (
+    donation_lock,
+    donation_recompute,
+    progress_invalidate,
+    refund_known,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +92,7 @@ def donation_return(*, donation_id: int, user, method: str, note: str = "") -> D
         donation.return_method = how[:200]
         donation.check_note = note or donation.check_note
         donation_recompute(donation=donation)
+        progress_invalidate()  # a returned gift no longer counts, refunded or not
     logger.info("Donation %s returned", donation.pk)
     return donation
 

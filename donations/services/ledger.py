@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from campaign_site.outbox import outbox_enqueue
+from campaign_site.pagecache import public_pages_invalidate
 from donations.models import (
     CHECK_DAYS,
     ChargeRefundTotal,
@@ -31,8 +32,10 @@ logger = logging.getLogger(__name__)
 
 
 def progress_invalidate() -> None:
-    """Drop the cached progress totals once the transaction that changed money commits."""
+    """Drop the cached progress totals once the transaction that changed money commits,
+    and the cached pages that show them."""
     transaction.on_commit(lambda: cache.delete(PROGRESS_CACHE_KEY))
+    public_pages_invalidate(topics=("donations",))
 
 
 def donation_lock(*, donation_id: int) -> Donation | None:

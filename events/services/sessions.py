@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from campaign_site.audit import audit_record
 from campaign_site.models import AuditEvent
+from campaign_site.pagecache import public_pages_invalidate
 from events.emails import rsvp_email_send
 from events.ics import LONDON
 from events.models import Event, Rsvp
@@ -79,6 +80,7 @@ def event_create(*, event: Event) -> Event:
 def event_update(*, event: Event, now: datetime | None = None) -> Event:
     """Save an organiser's edits. Moving the time or the place emails the people coming
     (with an updated calendar entry); more capacity promotes people waiting."""
+    public_pages_invalidate(topics=("events",))
     now = now or timezone.now()
     before = Event.objects.select_for_update().get(pk=event.pk)
     changed = {name for name in COPIED_FIELDS if getattr(before, name) != getattr(event, name)}
@@ -111,6 +113,7 @@ def event_publish(*, event: Event, now: datetime | None = None) -> bool:
     """Put a draft on the calendar; the new-session alerts go out after commit."""
     from events.tasks import event_alerts_task
 
+    public_pages_invalidate(topics=("events",))
     now = now or timezone.now()
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status != Event.Status.DRAFT:
@@ -126,6 +129,7 @@ def event_publish(*, event: Event, now: datetime | None = None) -> bool:
 @transaction.atomic
 def event_cancel(*, event: Event, message: str = "", now: datetime | None = None) -> bool:
     """Cancel a session and tell everyone going or waiting (their calendars update too)."""
+    public_pages_invalidate(topics=("events",))
     now = now or timezone.now()
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status == Event.Status.CANCELLED:

@@ -1,5 +1,8 @@
 """Fill a database with the benchmark's volume: 50,000 supporters, 1,000 sessions,
-20,000 sign-ups and 10,000 donations. Run inside Django (see run.py)."""
+20,000 sign-ups and 10,000 donations. Run inside Django (see run.py).
+
+The sizes can be scaled (tests/performance fills a handful of rows, then a large volume
+on top, tagged apart so slugs and addresses never clash)."""
 
 import random
 from datetime import timedelta
@@ -30,12 +33,20 @@ AREAS = [
 
 
 @transaction.atomic
-def fill(seed: int = 2026) -> dict[str, int]:
+def fill(
+    *,
+    supporters: int = SUPPORTERS,
+    sessions: int = SESSIONS,
+    signups: int = SIGNUPS,
+    donations: int = DONATIONS,
+    tag: str = "bench",
+    seed: int = 2026,
+) -> dict[str, int]:
     rng = random.Random(seed)
     now = timezone.now()
-    supporters = [
+    supporter_rows = [
         Supporter(
-            email=f"bench-supporter-{n}@example.org",
+            email=f"{tag}-supporter-{n}@example.org",
             name=f"Supporter {n}" if n % 3 else "",
             wants_updates=rng.random() < 0.8,
             wants_canvass_alerts=rng.random() < 0.4,
@@ -43,20 +54,20 @@ def fill(seed: int = 2026) -> dict[str, int]:
             confirmed_at=now - timedelta(days=rng.randint(1, 60)) if rng.random() < 0.7 else None,
             created_at=now - timedelta(days=rng.randint(1, 90)),
         )
-        for n in range(SUPPORTERS)
+        for n in range(supporters)
     ]
-    Supporter.objects.bulk_create(supporters, batch_size=BATCH)
-    supporter_ids = list(Supporter.objects.values_list("pk", flat=True))
+    Supporter.objects.bulk_create(supporter_rows, batch_size=BATCH)
+    supporter_ids = [supporter.pk for supporter in supporter_rows]
 
     events = []
-    for n in range(SESSIONS):
+    for n in range(sessions):
         kind = Event.Kind.CANVASS if n % 2 else Event.Kind.PHONEBANK
         starts = now + timedelta(days=rng.randint(-120, 120), hours=rng.randint(0, 10))
         events.append(
             Event(
                 kind=kind,
                 title=f"{'Canvassing' if kind == Event.Kind.CANVASS else 'Phonebank'} {n}",
-                slug=f"bench-session-{n}",
+                slug=f"{tag}-session-{n}",
                 description="Meet the team and talk to voters about the campaign.",
                 starts_at=starts,
                 ends_at=starts + timedelta(hours=2),
@@ -72,10 +83,10 @@ def fill(seed: int = 2026) -> dict[str, int]:
             )
         )
     Event.objects.bulk_create(events, batch_size=BATCH)
-    event_ids = list(Event.objects.values_list("pk", flat=True))
+    event_ids = [event.pk for event in events]
 
     pairs = set()
-    while len(pairs) < SIGNUPS:
+    while len(pairs) < min(signups, len(event_ids) * len(supporter_ids)):
         pairs.add((rng.choice(event_ids), rng.choice(supporter_ids)))
     Rsvp.objects.bulk_create(
         [
@@ -90,39 +101,36 @@ def fill(seed: int = 2026) -> dict[str, int]:
         batch_size=BATCH,
     )
 
-    Donor.objects.bulk_create(
-        [Donor(email=f"bench-donor-{n}@example.org") for n in range(DONATIONS // 2)],
-        batch_size=BATCH,
-    )
-    donor_ids = list(Donor.objects.values_list("pk", flat=True))
-    donations = []
-    for n in range(DONATIONS):
+    donors = max(donations // 2, 1)
+    donor_rows = [Donor(email=f"{tag}-donor-{n}@example.org") for n in range(donors)]
+    Donor.objects.bulk_create(donor_rows, batch_size=BATCH)
+    donor_ids = [donor.pk for donor in donor_rows]
+    donation_rows = []
+    for n in range(donations):
         amount = rng.choice([500, 1_000, 2_500, 5_000])
-        donations.append(
+        donation_rows.append(
             Donation(
                 donor_id=rng.choice(donor_ids),
                 amount_pence=amount,
                 name=f"Donor {n}",
-                email=f"bench-donor-{n % (DONATIONS // 2)}@example.org",
+                email=f"{tag}-donor-{n % donors}@example.org",
                 status=Donation.Status.RECEIVED,
                 received_pence=amount,
                 first_received_at=now - timedelta(days=rng.randint(1, 60)),
                 check_status=Donation.Check.NOT_NEEDED,
             )
         )
-    Donation.objects.bulk_create(donations, batch_size=BATCH)
+    Donation.objects.bulk_create(donation_rows, batch_size=BATCH)
     Payment.objects.bulk_create(
         [
             Payment(
                 donation=donation,
-                stripe_key=f"pi_bench_{donation.pk}",
-                stripe_payment_intent_id=f"pi_bench_{donation.pk}",
+                stripe_key=f"pi_{tag}_{donation.pk}",
+                stripe_payment_intent_id=f"pi_{tag}_{donation.pk}",
                 amount_pence=donation.amount_pence,
                 received_at=donation.first_received_at,
             )
-            for donation in Donation.objects.filter(stripe_checkout_session_id="").only(
-                "pk", "amount_pence", "first_received_at"
-            )
+            for donation in donation_rows
         ],
         batch_size=BATCH,
     )

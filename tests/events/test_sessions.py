@@ -125,7 +125,7 @@ def test_publishing_sends_alerts_to_exactly_the_right_supporters_once(
 
     with django_capture_on_commit_callbacks() as callbacks:
         assert event_publish(event=draft) is True
-    assert len(callbacks) == 1  # the alerts task, queued after commit
+    assert len(callbacks) == 2  # the alerts task and fresh public pages, both after commit
 
     assert event_alerts_send(event=draft) == 1
     assert event_alerts_send(event=draft) == 0

@@ -1,0 +1,217 @@
+"""Whole public pages, cached for the visitors they are the same for.
+
+A social-media spike is thousands of people opening the same few pages with no cookies.
+Those pages are the same for all of them, so each is rendered once and served from the
+cache until something it shows changes:
+
+- Only GET and HEAD from a visitor with no session and no messages cookie are served from
+  the cache or stored in it. Staff (signed in), a donor coming back from Stripe, anyone with
+  a message waiting: their pages are rendered for them as before.
+- The cached copy never holds a per-visitor value. Forms that need a CSRF token or a one-use
+  form token are rendered with placeholders, and every response gets the visitor's own
+  values (their own CSRF cookie is set by Django's middleware as usual). A response that set
+  a cookie, used the session or carried a message is not stored.
+- Each page names the topics it shows ("campaign", "events", "donations"). The services
+  that change a topic call `public_pages_invalidate()`, which gives the topic a new
+  generation after the transaction commits; a cached page built on an older generation is
+  rebuilt on its next request. The page and the generations are fetched in one cache call.
+- Pages also show the time (upcoming sessions, "today", a session that has finished), so a
+  cached copy lives at most PAGE_TIMEOUT seconds.
+- The key is the host, the path and only the query parameters the page reads, so links
+  shared with tracking parameters (?fbclid=...) still hit the cache.
+"""
+
+import functools
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.cache import patch_vary_headers
+
+TOPICS = ("campaign", "events", "donations")
+PAGE_TIMEOUT = 60
+CACHEABLE_METHODS = ("GET", "HEAD")
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Cache-Control", "Expires")
+
+# Placeholders are random per process, so no text an organiser writes can become one.
+_SALT = secrets.token_hex(8)
+PER_VISITOR: dict[str, Callable[[HttpRequest], str]] = {
+    "csrf": get_token,
+    "form-token": lambda request: str(uuid.uuid4()),
+}
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    generations: tuple[str, ...]
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    content: bytes
+    placeholders: tuple[tuple[str, str], ...]  # (placeholder text, PER_VISITOR name)
+
+
+def _generation_key(topic: str) -> str:
+    return f"pages:generation:{topic}"
+
+
+def public_pages_invalidate(*, topics: Iterable[str]) -> None:
+    """Every cached page showing one of `topics` is rebuilt on its next request, once the
+    current transaction commits (straight away outside one)."""
+    topics = tuple(topics)
+    keys = [_generation_key(topic) for topic in topics]
+    unknown = set(topics) - set(TOPICS)
+    if unknown:
+        raise ValueError(f"Unknown page topics: {sorted(unknown)}")
+    transaction.on_commit(
+        lambda: cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
+    )
+
+
+def _visitor_has_state(request: HttpRequest) -> bool:
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies
+
+
+def _page_key(request: HttpRequest, query: tuple[str, ...]) -> str:
+    params = "&".join(f"{name}={request.GET.get(name, '')}" for name in query)
+    raw = f"{request.scheme}://{request.get_host()}{request.path}?{params}"
+    return "pages:page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _current_generations(found: dict, topics: tuple[str, ...]) -> tuple[str, ...]:
+    generations = []
+    for topic in topics:
+        value = found.get(_generation_key(topic))
+        if value is None:  # first use, or the cache was emptied: start a generation
+            value = uuid.uuid4().hex
+            if not cache.add(_generation_key(topic), value, timeout=None):
+                value = cache.get(_generation_key(topic)) or value
+        generations.append(value)
+    return tuple(generations)
+
+
+def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    messages = getattr(request, "_messages", None)
+    session = getattr(request, "session", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not (session is not None and session.accessed)
+        and not (messages is not None and getattr(messages, "_queued_messages", None))
+    )
+
+
+def _for_visitor(request: HttpRequest, page: CachedPage) -> HttpResponse:
+    content = page.content
+    for placeholder, name in page.placeholders:
+        content = content.replace(placeholder.encode(), PER_VISITOR[name](request).encode())
+    response = HttpResponse(content, status=page.status)
+    for header, value in page.headers:
+        response.headers[header] = value
+    return response
+
+
+def public_page(
+    *, topics: tuple[str, ...], query: tuple[str, ...] = ()
+) -> Callable[[Callable], Callable]:
+    """Serve a public page from the cache to visitors it is the same for (see above).
+
+    `topics` are what the page shows; `query` the query parameters the view reads (all
+    others must not change the page)."""
+    if set(topics) - set(TOPICS):
+        raise ValueError(f"Unknown page topics: {topics}")
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method not in CACHEABLE_METHODS or _visitor_has_state(request):
+                response = view(request, *args, **kwargs)
+                patch_vary_headers(response, ("Cookie",))
+                return response
+            key = _page_key(request, query)
+            found = cache.get_many([key, *(_generation_key(topic) for topic in topics)])
+            generations = _current_generations(found, topics)
+            page = found.get(key)
+            if page is None or page.generations != generations:
+                page = _render(request, view, args, kwargs, generations)
+                if isinstance(page, HttpResponse):
+                    return page
+                cache.set(key, page, timeout=PAGE_TIMEOUT)
+            response = _for_visitor(request, page)
+            patch_vary_headers(response, ("Cookie",))
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def _render(request, view, args, kwargs, generations) -> CachedPage | HttpResponse:
+    """Render the page with placeholders for per-visitor values; a response that cannot
+    be shared is returned as it is (with this visitor's own values)."""
+    request.page_cache_placeholders = {}
+    response = view(request, *args, **kwargs)
+    if hasattr(response, "render") and callable(response.render):
+        response.render()
+    placeholders = tuple(request.page_cache_placeholders.items())
+    del request.page_cache_placeholders
+    page = CachedPage(
+        generations=generations,
+        status=response.status_code,
+        headers=tuple(
+            (header, response.headers[header]) for header in KEPT_HEADERS if header in response
+        ),
+        content=b"" if response.streaming else response.content,
+        placeholders=placeholders,
+    )
+    if not _storable(request, response):
+        if placeholders:
+            fresh = _for_visitor(request, page)
+            response.content = fresh.content
+        patch_vary_headers(response, ("Cookie",))
+        return response
+    return page
+
+
+def per_visitor_value(request: HttpRequest, name: str) -> str:
+    """A value each visitor must get their own of (see PER_VISITOR): a placeholder while the
+    page is rendered for the cache, the real value otherwise."""
+    placeholders = getattr(request, "page_cache_placeholders", None)
+    if placeholders is None:
+        return PER_VISITOR[name](request)
+    placeholder = f"pagecache-{name}-{_SALT}"
+    placeholders[placeholder] = name
+    return placeholder
+
+
+def page_cache_context(request: HttpRequest) -> dict:
+    """Context processor: while a page is rendered for the cache, {% csrf_token %} writes a
+    placeholder that each response replaces with the visitor's own token."""
+    if getattr(request, "page_cache_placeholders", None) is None:
+        return {}
+    return {"csrf_token": _LazyPlaceholder(request, "csrf")}
+
+
+class _LazyPlaceholder:
+    """Registers the placeholder only if the template really uses the token."""
+
+    def __init__(self, request: HttpRequest, name: str):
+        self.request, self.name, self.text = request, name, ""
+
+    def __str__(self) -> str:
+        if not self.text:
+            self.text = per_visitor_value(self.request, self.name)
+        return self.text
+
+    def __bool__(self) -> bool:
+        return True
