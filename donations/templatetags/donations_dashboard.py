@@ -1,0 +1,14 @@
+"""The money panel on the organisers' dashboard (the admin home)."""
+
+from django import template
+
+from donations.selectors import check_queue_counts, progress_get
+
+register = template.Library()
+
+
+@register.inclusion_tag("donations/admin/_dashboard.html", takes_context=True)
+def donations_dashboard(context):
+    if not context["request"].user.has_perm("donations.view_donation"):
+        return {"show": False}
+    return {"show": True, "progress": progress_get(), "checks": check_queue_counts()}

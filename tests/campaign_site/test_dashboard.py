@@ -1,0 +1,95 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from donations.models import Donation, Donor, Payment
+from tests.events.factories import EventFactory, RsvpFactory
+from tests.support.admin import sign_in_with_two_factor
+from volunteers.models import Supporter
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign_activity():
+    now = timezone.now()
+    for n in range(3):
+        Supporter.objects.create(email=f"new{n}@example.org", confirmed_at=now)
+    Supporter.objects.create(email="old@example.org", created_at=now - timedelta(days=40))
+    soon = EventFactory(
+        title="Canvassing in Oakwood",
+        capacity=10,
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=2),
+    )
+    RsvpFactory.create_batch(4, event=soon)
+    EventFactory(
+        title="Far away session",
+        starts_at=now + timedelta(days=20),
+        ends_at=now + timedelta(days=20, hours=2),
+    )
+    donor = Donor.objects.create(email="d@example.org")
+    donation = Donation.objects.create(
+        donor=donor,
+        amount_pence=2_500,
+        name="Dee",
+        email="d@example.org",
+        status=Donation.Status.RECEIVED,
+        received_pence=2_500,
+    )
+    Payment.objects.create(
+        donation=donation, stripe_key="pi_1", amount_pence=2_500, received_at=now
+    )
+
+
+def dashboard(client):
+    return client.get("/admin/").content.decode()
+
+
+def test_the_admin_home_shows_how_the_campaign_is_doing(admin_client, campaign_activity):
+    page = dashboard(admin_client)
+
+    assert "<strong>3</strong> confirmed supporters" in page
+    # 3 joined the list and 4 signed up for a session this month; 1 joined long ago.
+    assert "New supporters per day over the last 30 days: 7 in all" in page
+    assert page.count("<rect ") == 30
+    assert "Canvassing in Oakwood" in page and "4 / 10" in page
+    assert "Far away session" not in page
+    assert "<strong>£25</strong> raised of £13,000 from 1 donor" in page
+    assert "No gifts are waiting for checks." in page
+
+
+def test_each_role_sees_only_its_panels(client, campaign_activity):
+    agent = get_user_model().objects.create_user(username="agent", password="x", is_staff=True)
+    agent.groups.add(Group.objects.get(name="Agent"))
+    sign_in_with_two_factor(client, agent)
+
+    page = dashboard(client)
+
+    assert "raised of £13,000" in page
+    assert "confirmed supporters" not in page and "Sessions in the next 7 days" not in page
+
+
+def test_the_dashboard_costs_the_same_queries_however_much_data(admin_client, campaign_activity):
+    dashboard(admin_client)
+    with CaptureQueriesContext(connection) as few:
+        dashboard(admin_client)
+    for n in range(30):
+        Supporter.objects.create(email=f"more{n}@example.org", confirmed_at=timezone.now())
+    RsvpFactory.create_batch(
+        5,
+        event=EventFactory(
+            starts_at=timezone.now() + timedelta(days=1),
+            ends_at=timezone.now() + timedelta(days=1, hours=1),
+        ),
+    )
+
+    with CaptureQueriesContext(connection) as many:
+        dashboard(admin_client)
+
+    assert len(many) == len(few)
