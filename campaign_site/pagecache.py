@@ -16,7 +16,10 @@ cache until something it shows changes:
   generation after the transaction commits; a cached page built on an older generation is
   rebuilt on its next request. The page and the generations are fetched in one cache call.
 - Pages also show the time (upcoming sessions, "today", a session that has finished), so a
-  cached copy lives at most PAGE_TIMEOUT seconds.
+  cached copy is fresh for PAGE_TIMEOUT seconds at most.
+- One request rebuilds a page that is out of date; requests arriving during that rebuild
+  (tens of milliseconds) get the previous copy instead of all rendering it at once. Once
+  rebuilt, everyone gets the new copy. A copy older than STALE_TIMEOUT is never served.
 - The key is the host, the path and only the query parameters the page reads, so links
   shared with tracking parameters (?fbclid=...) still hit the cache.
 """
@@ -24,6 +27,7 @@ cache until something it shows changes:
 import functools
 import hashlib
 import secrets
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,6 +42,8 @@ from django.utils.cache import patch_vary_headers
 
 TOPICS = ("campaign", "events", "donations")
 PAGE_TIMEOUT = 60
+STALE_TIMEOUT = 600
+REBUILD_LOCK_SECONDS = 10
 CACHEABLE_METHODS = ("GET", "HEAD")
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Cache-Control", "Expires")
 
@@ -52,6 +58,7 @@ PER_VISITOR: dict[str, Callable[[HttpRequest], str]] = {
 @dataclass(frozen=True)
 class CachedPage:
     generations: tuple[str, ...]
+    built_at: float
     status: int
     headers: tuple[tuple[str, str], ...]
     content: bytes
@@ -98,6 +105,30 @@ def _current_generations(found: dict, topics: tuple[str, ...]) -> tuple[str, ...
     return tuple(generations)
 
 
+def _fresh(page: CachedPage | None, generations: tuple[str, ...]) -> bool:
+    return (
+        page is not None
+        and page.generations == generations
+        and time.time() - page.built_at < PAGE_TIMEOUT
+    )
+
+
+def _rebuild(request, view, args, kwargs, key, previous, generations):
+    """Render and store the page, unless another request is already doing that: then the
+    previous copy is served meanwhile."""
+    lock = f"{key}:rebuilding"
+    if previous is not None and not cache.add(lock, 1, timeout=REBUILD_LOCK_SECONDS):
+        return previous
+    try:
+        page = _render(request, view, args, kwargs, generations)
+        if isinstance(page, CachedPage):
+            cache.set(key, page, timeout=STALE_TIMEOUT)
+        return page
+    finally:
+        if previous is not None:
+            cache.delete(lock)
+
+
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     messages = getattr(request, "_messages", None)
     session = getattr(request, "session", None)
@@ -142,11 +173,10 @@ def public_page(
             found = cache.get_many([key, *(_generation_key(topic) for topic in topics)])
             generations = _current_generations(found, topics)
             page = found.get(key)
-            if page is None or page.generations != generations:
-                page = _render(request, view, args, kwargs, generations)
+            if not _fresh(page, generations):
+                page = _rebuild(request, view, args, kwargs, key, page, generations)
                 if isinstance(page, HttpResponse):
                     return page
-                cache.set(key, page, timeout=PAGE_TIMEOUT)
             response = _for_visitor(request, page)
             patch_vary_headers(response, ("Cookie",))
             return response
@@ -167,6 +197,7 @@ def _render(request, view, args, kwargs, generations) -> CachedPage | HttpRespon
     del request.page_cache_placeholders
     page = CachedPage(
         generations=generations,
+        built_at=time.time(),
         status=response.status_code,
         headers=tuple(
             (header, response.headers[header]) for header in KEPT_HEADERS if header in response

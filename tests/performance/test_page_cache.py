@@ -203,3 +203,24 @@ def test_time_passing_is_bounded_by_the_cache_lifetime(handful, settings):
 
     assert pagecache.PAGE_TIMEOUT <= 60
     assert timedelta(seconds=pagecache.PAGE_TIMEOUT) <= timedelta(minutes=1)
+
+
+def test_while_one_request_rebuilds_a_page_the_others_get_the_previous_copy(handful):
+    """No stampede when a popular page changes: one request renders it, not all of them."""
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from campaign_site import pagecache
+
+    event = Event.objects.published().upcoming().order_by("starts_at").first()
+    visitor = Client()
+    visitor.get("/events/")
+    Event.objects.filter(pk=event.pk).update(title="Spondon evening canvass")
+    pagecache.public_pages_invalidate(topics=["events"])
+    key = pagecache._page_key(RequestFactory().get("/events/"), ("kind", "month"))
+    assert cache.add(f"{key}:rebuilding", 1)  # as if another request were rebuilding it
+
+    assert cached(visitor, "/events/")
+    assert b"Spondon evening canvass" not in visitor.get("/events/").content
+    cache.delete(f"{key}:rebuilding")
+    assert b"Spondon evening canvass" in visitor.get("/events/").content
