@@ -56,7 +56,9 @@ def outbox_render(*, template: str, context: dict) -> RenderedEmail:
     subject = " ".join(subject_template.render(Context(full_context, autoescape=False)).split())
     return RenderedEmail(
         subject=subject,
-        body_text=render_to_string(f"{template}.txt", full_context),
+        # Plain text is not HTML: drop the "safe" mark templates put on what they render,
+        # so a page that shows this text escapes it.
+        body_text=str.__str__(render_to_string(f"{template}.txt", full_context)),
         body_html=render_to_string(f"{template}.html", full_context),
     )
 

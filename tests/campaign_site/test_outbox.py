@@ -180,3 +180,14 @@ def test_subjects_are_plain_text_not_html_escaped(test_email_templates):
 
     assert email.subject == "Hello Sam's & Jo's <team>"
     assert "Sam&#x27;s &amp; Jo&#x27;s &lt;team&gt;" in email.body_html
+
+
+def test_the_plain_text_part_is_never_marked_safe_html(test_email_templates):
+    from django.utils.safestring import SafeData
+
+    from campaign_site.outbox import outbox_render
+
+    rendered = outbox_render(template=test_email_templates, context={"name": "<script>"})
+
+    assert not isinstance(rendered.body_text, SafeData)
+    assert not isinstance(rendered.subject, SafeData)

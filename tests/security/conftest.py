@@ -1,0 +1,1 @@
+from tests.donations.conftest import fake_stripe_server, stripe_fake  # noqa: F401
