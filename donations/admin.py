@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from donations import stripe_gateway
-from donations.exports import SPENDING_RETURN_HEADER, spending_return_csv_rows
+from donations.exports import SPENDING_RETURN_HEADER, spending_return_export
 from donations.models import Donation, DonationSettings, DonationToCheck, Donor, Payment
 from donations.money import pence_to_text
 from donations.selectors import (
@@ -263,7 +263,7 @@ class DonationAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="donations-{stamp}.csv"'
         writer = csv.writer(response)
         writer.writerow(SPENDING_RETURN_HEADER)
-        writer.writerows(spending_return_csv_rows(queryset))
+        writer.writerows(spending_return_export(queryset=queryset, actor=request.user))
         return response
 
     def get_urls(self):

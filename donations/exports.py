@@ -5,6 +5,9 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from campaign_site.audit import audit_record
+from campaign_site.csv_cells import csv_safe_cell
+from campaign_site.models import AuditEvent
 from donations.models import Donation
 from donations.money import pence_to_decimal_text
 from donations.selectors import spending_return_rows
@@ -28,14 +31,6 @@ SPENDING_RETURN_HEADER = [
     "how returned",
 ]
 
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
 
 def _day(moment) -> str:
     return timezone.localtime(moment).date().isoformat() if moment else ""
@@ -47,7 +42,7 @@ def spending_return_csv_rows(queryset: QuerySet[Donation]) -> Iterable[list[str]
         accepted = donation.check_status == Donation.Check.ACCEPTED
         returned = donation.check_status == Donation.Check.RETURNED
         yield [
-            safe_cell(value)
+            csv_safe_cell(value)
             for value in [
                 f"D{donation.pk}",
                 donation.name,
@@ -67,3 +62,14 @@ def spending_return_csv_rows(queryset: QuerySet[Donation]) -> Iterable[list[str]
                 donation.return_method if returned else "",
             ]
         ]
+
+
+def spending_return_export(*, queryset: QuerySet[Donation], actor) -> Iterable[list[str]]:
+    """Audit an export of these donations for the spending return; return its CSV rows."""
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT,
+        what="Donations CSV for the spending return",
+        rows=queryset.count(),
+    )
+    return spending_return_csv_rows(queryset)

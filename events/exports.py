@@ -6,17 +6,12 @@ import io
 from django.utils import timezone
 
 from campaign_site.audit import audit_record
+from campaign_site.csv_cells import csv_safe_cell
 from campaign_site.models import AuditEvent
 from events.models import Event, Rsvp
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER = ["session", "starts", "first name", "email", "phone", "status", "attended", "joined"]
 ATTENDED = {True: "yes", False: "no", None: ""}
-
-
-def _cell(value: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def _local(moment) -> str:
@@ -44,11 +39,11 @@ def rsvps_export(*, events, actor) -> str:
         event: Event = rsvp.event
         writer.writerow(
             [
-                _cell(event.title),
+                csv_safe_cell(event.title),
                 _local(event.starts_at),
-                _cell(rsvp.first_name),
-                _cell(rsvp.supporter.email),
-                _cell(rsvp.phone),
+                csv_safe_cell(rsvp.first_name),
+                csv_safe_cell(rsvp.supporter.email),
+                csv_safe_cell(rsvp.phone),
                 rsvp.status,
                 ATTENDED[rsvp.attended],
                 _local(rsvp.joined_at),

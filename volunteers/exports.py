@@ -4,10 +4,9 @@ import csv
 from collections.abc import Iterable, Iterator
 
 from campaign_site.audit import audit_record
+from campaign_site.csv_cells import csv_safe_cell
 from campaign_site.models import AuditEvent
 from volunteers.models import Supporter
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = [
     ("email", "Email"),
@@ -23,12 +22,6 @@ COLUMNS = [
     ("confirmed_at", "Confirmed"),
     ("unsubscribed_at", "Unsubscribed"),
 ]
-
-
-def neutralise_cell(value) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def supporter_status(supporter: Supporter) -> str:
@@ -60,7 +53,7 @@ def supporters_csv_rows(supporters: Iterable[Supporter]) -> Iterator[str]:
                 value = moment.isoformat(timespec="seconds") if moment else ""
             else:
                 value = getattr(supporter, field)
-            row.append(neutralise_cell(value))
+            row.append(csv_safe_cell(value))
         yield writer.writerow(row)
 
 

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from campaign_site.models import AuditEvent
 from donations.models import Donation, DonationSettings
 from donations.services import donation_accept, donation_checkout_start
 from tests.donations.helpers import gift, pay, post_event
@@ -281,6 +282,8 @@ def test_export_gives_what_the_spending_return_needs(client, admin_client):
     assert sam["date returned"] == ""
     assert rob["date returned"] == timezone.localdate().isoformat()
     assert rob["how returned"] == "Cheque"
+    audit = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
+    assert (audit.actor_name, audit.rows) == ("admin", 2)
 
 
 def test_admin_says_how_to_set_up_stripe_without_keys(admin_client, no_stripe):

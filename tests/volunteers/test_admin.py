@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from campaign_site.csv_cells import csv_safe_cell as neutralise_cell
 from campaign_site.models import AuditEvent
 from tests.support.admin import sign_in_with_two_factor
 from tests.volunteers.factories import SupporterFactory
-from volunteers.exports import neutralise_cell
 from volunteers.models import Supporter, Update
 
 pytestmark = pytest.mark.django_db
