@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 
+from campaign_site.forms import HoneypotMixin
 from donations.models import PERMISSIBILITY_THRESHOLD_PENCE, Donation, DonationSettings
 from donations.money import pence_to_text, pounds_text_to_pence
 from donations.services import GiftDetails
@@ -13,7 +14,7 @@ PRESETS_PENCE = [1_000, 2_500, 5_000, 10_000, 25_000]
 OTHER = "other"
 
 
-class DonateForm(forms.Form):
+class DonateForm(HoneypotMixin):
     """The /donate/ form. Works without JavaScript: the fields for gifts over £50 are always
     in the page; static/donations/donate.js only hides them while they are not needed."""
 

@@ -51,6 +51,8 @@ def donate(request):
         return render(request, "donations/donate.html", {**context, "form": form})
 
     form = DonateForm(request.POST, limits=limits)
+    if form.is_bot():  # nothing is stored and no Checkout Session is made
+        return HttpResponseRedirect(request.path, status=303)
     if ratelimit_hit(request=request, rate=DONATE_RATE):
         form.is_valid()
         form.add_error(

@@ -1,11 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from campaign_site.forms import HoneypotMixin
 from volunteers.consent import RSVP_OPT_IN_HELP, RSVP_OPT_IN_LABEL
 from volunteers.validators import normalise_uk_phone
 
 
-class RsvpForm(forms.Form):
+class RsvpForm(HoneypotMixin):
     first_name = forms.CharField(
         max_length=60, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
     )

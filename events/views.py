@@ -74,6 +74,8 @@ def detail(request, slug):
         raise Http404("No such session")
     open_for_signup = event.is_published and not event.has_ended()
     form = RsvpForm(request.POST if request.method == "POST" and open_for_signup else None)
+    if form.is_bound and form.is_bot():  # looks done; nothing is stored
+        return redirect("events:signed_up", slug=slug)
     limited = form.is_bound and ratelimit_hit(request=request, rate=RSVP_RATE)
     if limited:
         form.add_error(

@@ -1,22 +1,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from campaign_site.forms import HoneypotMixin
 from volunteers.consent import INTEREST_LABELS
 from volunteers.validators import normalise_postcode, normalise_uk_phone
 
 INTERESTS_REQUIRED = "Tick at least one thing you would like to hear about."
-
-
-class HoneypotMixin(forms.Form):
-    # Hidden from people (and from screen readers and keyboards): only bots fill it in.
-    website = forms.CharField(
-        required=False,
-        label="Leave this empty",
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-
-    def is_bot(self) -> bool:
-        return bool(self.data.get(self.add_prefix("website")))
 
 
 class InterestsMixin(forms.Form):
