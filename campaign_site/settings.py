@@ -225,6 +225,8 @@ CELERY_BEAT_SCHEDULE = {
 ADMIN_REQUIRE_TWO_FACTOR = env_bool("ADMIN_REQUIRE_TWO_FACTOR", default=not DEBUG)
 OTP_TOTP_ISSUER = f"Campaign admin ({_site.hostname or 'localhost'})"
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: forms carry the token in the page.
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

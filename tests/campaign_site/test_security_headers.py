@@ -1,8 +1,31 @@
 import pytest
 
+from tests.events.factories import EventFactory
+
 pytestmark = pytest.mark.django_db
 
-PUBLIC_PAGES = ["/", "/privacy/", "/healthz/", "/no-such-page/"]
+PUBLIC_PAGES = [
+    "/",
+    "/privacy/",
+    "/healthz/",
+    "/no-such-page/",
+    "/join/",
+    "/join/thanks/",
+    "/events/",
+    "/events/?kind=canvass",
+    "/events/calendar.ics",
+    "/events/canvassing-in-allestree/",
+    "/events/canvassing-in-allestree/calendar.ics",
+    "/donate/",
+    "/donate/thanks/",
+    "/preferences/not-a-real-token/",
+    "/admin/login/",
+]
+
+
+@pytest.fixture(autouse=True)
+def a_session():
+    EventFactory(slug="canvassing-in-allestree")
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
@@ -28,7 +51,14 @@ def test_every_public_page_sends_the_other_security_headers(client, path):
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
+def test_csrf_and_session_cookies_are_http_only(client, admin_user):
+    client.get("/events/canvassing-in-allestree/")
+    assert client.cookies["csrftoken"]["httponly"]
+    client.post("/admin/login/", {"username": "admin", "password": "password"})
+    assert client.cookies["sessionid"]["httponly"]
+
+
 def test_pages_have_no_inline_script_or_style(client):
-    for path in ["/", "/privacy/", "/no-such-page/"]:
+    for path in [path for path in PUBLIC_PAGES if not path.endswith((".ics", "healthz/"))]:
         page = client.get(path).content.decode()
         assert "<script>" not in page and "<style" not in page and 'style="' not in page
