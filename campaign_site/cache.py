@@ -7,7 +7,7 @@ pages down, not take the site offline. /healthz/ still reports the cache as down
 import functools
 import logging
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -35,7 +35,28 @@ def _default_argument(key, default=None, *args, **kwargs):
     return default
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django builds a new redis.Redis for every cache call; on loopback that costs about as
+    much as the round trip itself. One client per connection pool is enough (redis-py
+    clients are thread-safe, and Django's cache objects are per thread anyway)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
+
     get = _miss_on_outage(_default_argument)(RedisCache.get)
     get_many = _miss_on_outage({})(RedisCache.get_many)
     has_key = _miss_on_outage(False)(RedisCache.has_key)

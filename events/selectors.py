@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from events.ics import LONDON
@@ -28,6 +30,26 @@ class Day:
     @property
     def anchor(self) -> str:
         return f"day-{self.date:%Y-%m-%d}"
+
+
+def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
+    """Going and waiting counts as subqueries: unlike a join with GROUP BY over every
+    upcoming session's sign-ups, the database counts only the sessions the page shows
+    (after ORDER BY and LIMIT)."""
+
+    def count(status: str) -> Coalesce:
+        rsvps = (
+            Rsvp.objects.filter(event=OuterRef("pk"), status=status)
+            .order_by()
+            .values("event")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(rsvps, output_field=IntegerField()), 0)
+
+    return queryset.annotate(
+        going_count=count(Rsvp.Status.GOING), waiting_count=count(Rsvp.Status.WAITING)
+    )
 
 
 def _with_spots(events: list[Event]) -> list[Event]:
@@ -50,11 +72,9 @@ def calendar_upcoming(
 ) -> tuple[list[Day], bool]:
     """Upcoming sessions by day, and whether there are more than `limit`."""
     events = list(
-        Event.objects.listed()
-        .upcoming(now)
-        .of_kind(kind)
-        .with_counts()
-        .order_by("starts_at", "pk")[: limit + 1]
+        _with_counts(Event.objects.listed().upcoming(now).of_kind(kind)).order_by(
+            "starts_at", "pk"
+        )[: limit + 1]
     )
     return group_by_day(_with_spots(events[:limit])), len(events) > limit
 
@@ -83,12 +103,12 @@ def calendar_month(
     start = datetime(first.year, first.month, 1, tzinfo=LONDON)
     end = datetime(following.year, following.month, 1, tzinfo=LONDON)
     events = list(
-        Event.objects.listed()
-        .upcoming(now)
-        .of_kind(kind)
-        .filter(starts_at__gte=start, starts_at__lt=end)
-        .with_counts()
-        .order_by("starts_at", "pk")
+        _with_counts(
+            Event.objects.listed()
+            .upcoming(now)
+            .of_kind(kind)
+            .filter(starts_at__gte=start, starts_at__lt=end)
+        ).order_by("starts_at", "pk")
     )
     days = group_by_day(_with_spots(events))
     anchors = {day.date: day.anchor for day in days}
@@ -100,7 +120,7 @@ def calendar_month(
 
 
 def event_for_page(*, slug: str) -> Event | None:
-    event = Event.objects.listed().with_counts().filter(slug=slug).first()
+    event = _with_counts(Event.objects.listed().filter(slug=slug)).first()
     return _with_spots([event])[0] if event else None
 
 
@@ -109,11 +129,9 @@ def next_sessions_by_kind(*, per_kind: int = 3, now: datetime | None = None) -> 
     return {
         kind: _with_spots(
             list(
-                Event.objects.published()
-                .upcoming(now)
-                .filter(kind=kind)
-                .with_counts()
-                .order_by("starts_at", "pk")[:per_kind]
+                _with_counts(Event.objects.published().upcoming(now).filter(kind=kind)).order_by(
+                    "starts_at", "pk"
+                )[:per_kind]
             )
         )
         for kind in Event.Kind.values

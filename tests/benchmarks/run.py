@@ -6,7 +6,11 @@
    Celery worker on Redis, and a local SMTP sink for the sign-up confirmations.
 3. wrk drives each page at several concurrency levels. `/bench/trivial/` returns a fixed
    response through the same middleware: every page's throughput is shown as a ratio of it.
-4. The slowest GET page is profiled in-process (cProfile) to show where its time goes.
+   Visitors without cookies (all of a spike) get public pages from the page cache
+   (campaign_site/pagecache.py); one more row measures the home page for a visitor with a
+   session cookie, which is rendered for them every time: the cost without that cache.
+4. The slowest GET page is profiled in-process (cProfile) to show where its time goes, as
+   served and as rendered for a visitor with a session.
 
 Only loopback addresses are used; every load run is bounded in time.
 """
@@ -71,6 +75,10 @@ def prepare_database() -> dict:
         "print(json.dumps(fill()))"
     )
     result = run([PYTHON, "-c", code], capture_output=True, text=True)
+    # Fresh statistics, as autovacuum would have them on a live site after a bulk load.
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DATABASE, "-qc", "ANALYZE"], check=True
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -151,11 +159,16 @@ def upcoming_session_path() -> str:
     return f"/events/{slug}/"
 
 
-def wrk(url: str, connections: int, seconds: int, script: str) -> dict:
+SESSION_COOKIE = "sessionid=bench-visitor-with-a-session"
+
+
+def wrk(url: str, connections: int, seconds: int, script: str, cookie: str = "") -> dict:
     threads = min(2, connections)
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     result = subprocess.run(
         [
             "wrk",
+            *headers,
             "-t",
             str(threads),
             "-c",
@@ -178,12 +191,12 @@ def wrk(url: str, connections: int, seconds: int, script: str) -> dict:
     return report
 
 
-def profile_page(path: str, renders: int = 200) -> str:
+def profile_page(path: str, renders: int = 200, cookie: str = "") -> str:
     code = f"""
 import cProfile, io, pstats, django
 django.setup()
 from django.test import Client
-client = Client(HTTP_HOST="127.0.0.1")
+client = Client(HTTP_HOST="127.0.0.1", HTTP_COOKIE={cookie!r})
 client.get({path!r})
 profile = cProfile.Profile()
 profile.enable()
@@ -195,6 +208,17 @@ pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(25)
 print(out.getvalue())
 """
     return run([PYTHON, "-c", code], capture_output=True, text=True).stdout
+
+
+def check_page(path: str, script: str, cookie: str) -> None:
+    """Each page answers 200 before it is measured (wrk counts other answers as errors)."""
+    if script != "report.lua":
+        return
+    headers = {"Cookie": cookie} if cookie else {}
+    request = urllib.request.Request(BASE + path, headers=headers)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        if response.status != 200:
+            raise SystemExit(f"{path} answered {response.status}")
 
 
 def main() -> None:
@@ -211,21 +235,23 @@ def main() -> None:
     print("  ", prepare_database(), flush=True)
     session = upcoming_session_path()
     pages = [
-        ("trivial view (floor)", "/bench/trivial/", "report.lua"),
-        ("home /", "/", "report.lua"),
-        ("/events/", "/events/", "report.lua"),
-        (f"session {session}", session, "report.lua"),
-        ("/donate/", "/donate/", "report.lua"),
-        ("sign-up POST /join/", "/join/", "signup.lua"),
+        ("trivial view (floor)", "/bench/trivial/", "report.lua", ""),
+        ("home /", "/", "report.lua", ""),
+        ("/events/", "/events/", "report.lua", ""),
+        (f"session {session}", session, "report.lua", ""),
+        ("/donate/", "/donate/", "report.lua", ""),
+        ("sign-up POST /join/", "/join/", "signup.lua", ""),
+        ("home /, visitor with a session", "/", "report.lua", SESSION_COOKIE),
     ]
     logs = Path(tempfile.mkdtemp(prefix="campaign-bench-"))
     processes = start_services(logs)
     results = []
     try:
-        for label, path, script in pages:
-            wrk(BASE + path, 4, 2, script)  # warm caches and connections
+        for label, path, script, cookie in pages:
+            check_page(path, script, cookie)
+            wrk(BASE + path, 4, 2, script, cookie)  # warm caches and connections
             for level in levels:
-                report = wrk(BASE + path, level, args.seconds, script)
+                report = wrk(BASE + path, level, args.seconds, script, cookie)
                 results.append((label, level, report))
                 print(f"  {label:<38} c={level:<3} {report['rps']:8.0f} req/s", flush=True)
     finally:
@@ -245,13 +271,17 @@ def main() -> None:
             f"{report['p95_us'] / 1000:>8.1f} {report['errors']:>7} "
             f"{report['rps'] / floor[level]:>8.0%}"
         )
-    gets = [(label, path) for label, path, script in pages[1:] if script == "report.lua"]
+    gets = [(label, path) for label, path, script, cookie in pages[1:] if script == "report.lua"][
+        :4
+    ]
     slowest_label, slowest_path = min(
         gets,
         key=lambda page: sum(r["rps"] for label, _, r in results if label == page[0]),
     )
-    print(f"\nProfile of the slowest GET page, {slowest_label} (200 renders, in-process):")
+    print(f"\nProfile of the slowest GET page, {slowest_label} (200 requests, in-process):")
     print(profile_page(slowest_path))
+    print("\nThe same page rendered for a visitor with a session (200 renders, in-process):")
+    print(profile_page(slowest_path, cookie=SESSION_COOKIE))
     print(f"Benchmark took {time.monotonic() - started:.0f}s; server logs in {logs}")
 
 
