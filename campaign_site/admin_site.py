@@ -20,6 +20,7 @@ from campaign_site.login_guard import (
     login_failures_clear,
     login_is_locked,
 )
+from campaign_site.ratelimit import client_ip
 from campaign_site.two_factor import (
     two_factor_device_confirm,
     two_factor_device_start,
@@ -32,7 +33,7 @@ from campaign_site.two_factor import (
 class GuardedAuthenticationForm(AdminAuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        address = client_ip(self.request) if self.request else ""
         if login_is_locked(username=username, address=address):
             raise ValidationError(LOCKED_MESSAGE, code="locked")
         try:
@@ -138,7 +139,7 @@ class CampaignAdminSite(admin.AdminSite):
             return response
         if not two_factor_has_device(request.user):
             return redirect("admin:two_factor_setup")
-        address = request.META.get("REMOTE_ADDR", "")
+        address = client_ip(request)
         username = request.user.get_username()
         form = CodeForm(request.POST or None)
         if form.is_valid():

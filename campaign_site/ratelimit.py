@@ -1,7 +1,7 @@
 """A small fixed-window rate limiter on the Django cache, for public forms.
 
-Keyed by a scope (e.g. "signup") and the client's address (REMOTE_ADDR: put the proxy's
-real-client header into REMOTE_ADDR at the edge if there is one). The address is hashed
+Keyed by a scope (e.g. "signup") and the client's address (see `client_ip`: behind a proxy,
+set TRUSTED_PROXY_COUNT). The address is hashed
 before it goes into a cache key. A cache outage fails open: a person is never refused
 because Redis is down, and nothing raises.
 """
@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 
 from campaign_site.cache import OUTAGE
@@ -30,7 +31,20 @@ class RateLimit:
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The visitor's address.
+
+    Behind TRUSTED_PROXY_COUNT proxies (a load balancer, nginx), REMOTE_ADDR is the nearest
+    proxy's address for everyone; the visitor's is the one the outermost trusted proxy
+    appended to X-Forwarded-For. A visitor can only add to that header, never change what
+    the proxies appended, so entries further left are not trusted.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if not proxies:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    return forwarded[-proxies] if len(forwarded) >= proxies else remote
 
 
 def ratelimit_hit(*, request, rate: RateLimit) -> bool:

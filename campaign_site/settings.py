@@ -221,6 +221,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Security --------------------------------------------------------------
+# How many proxies (load balancer, nginx) stand in front of the site and append the client's
+# address to X-Forwarded-For. Rate limits and sign-in lockout key on the client's address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Staff sign in to admin with a password and a code from an authenticator app.
 ADMIN_REQUIRE_TWO_FACTOR = env_bool("ADMIN_REQUIRE_TWO_FACTOR", default=not DEBUG)
 OTP_TOTP_ISSUER = f"Campaign admin ({_site.hostname or 'localhost'})"

@@ -46,3 +46,19 @@ def test_a_redis_outage_lets_people_through_instead_of_an_error(settings, client
     assert not ratelimit_hit(request=request_from("10.0.0.1"), rate=RATE)
     response = client.post("/join/", {"email": "kim@example.org", "wants_updates": "on"})
     assert response.status_code == 302
+
+
+def test_behind_a_proxy_the_visitor_is_told_apart_by_the_address_the_proxy_saw(settings):
+    from campaign_site.ratelimit import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxied = RequestFactory().post(
+        "/", REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7"
+    )
+    direct = RequestFactory().post("/", REMOTE_ADDR="10.0.0.254")
+
+    # The left entry is whatever the visitor sent; the right one is what our proxy saw.
+    assert client_ip(proxied) == "203.0.113.7"
+    assert client_ip(direct) == "10.0.0.254"
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(proxied) == "10.0.0.254"  # no proxy trusted: the header is ignored
