@@ -38,9 +38,8 @@ CAMPAIGN = {
         "We'll pair you with someone who has done it before."
     ),
     "donate_copy": (
-        "Fighting this election costs £13,000 and the campaign is funded entirely by its "
-        "supporters. Whatever you can give, once or every month, goes straight into "
-        "leaflets, phone lines and getting the vote out."
+        "The campaign is funded entirely by its supporters. Whatever you can give, once or "
+        "every month, goes straight into leaflets, phone lines and getting the vote out."
     ),
     "target_pence": 1_300_000,
     "promoter_name": "the election agent for Chris Williamson",

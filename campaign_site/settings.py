@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "campaign_site.apps.TwoFactorDevicesConfig",
     "crispy_forms",
     "crispy_bootstrap5",
     "campaign_site",

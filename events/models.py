@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from volunteers.models import Supporter
+from volunteers.validators import normalise_postcode
 
 
 class EventQuerySet(models.QuerySet):
@@ -128,6 +129,10 @@ class Event(models.Model):
             errors["online_link"] = "An online phonebank needs its joining link."
         if not self.is_online and not (self.place_name or self.address):
             errors["place_name"] = "Say where people meet."
+        try:
+            self.postcode = normalise_postcode(self.postcode)
+        except ValidationError as error:
+            errors["postcode"] = error.messages
         if errors:
             raise ValidationError(errors)
 

@@ -93,3 +93,30 @@ def test_the_dashboard_costs_the_same_queries_however_much_data(admin_client, ca
         dashboard(admin_client)
 
     assert len(many) == len(few)
+
+
+def test_the_admin_home_lists_what_to_do_before_going_live(admin_client, settings):
+    settings.EMAIL_HOST = ""
+    settings.STRIPE_SECRET_KEY = ""
+
+    page = dashboard(admin_client)
+
+    assert "Before you go live" in page
+    assert "The imprint still holds the demo wording" in page
+    assert "Emails are written to files on the server" in page
+    assert "Donations are off until the Stripe keys are set" in page
+
+
+def test_nothing_is_listed_once_everything_is_set(admin_client, settings):
+    from campaign_site.selectors import campaign_settings_get
+    from campaign_site.services import campaign_settings_update
+
+    settings.EMAIL_HOST, settings.DEFAULT_FROM_EMAIL = "smtp.example.org", "team@example.org"
+    settings.STRIPE_SECRET_KEY, settings.SITE_IS_HTTPS = "sk_live_x", True
+    campaign = campaign_settings_get()
+    campaign.promoter_name, campaign.promoter_address = "A. Agent", "1 High Street, Derby DE1 1AA"
+    campaign.contact_email = "team@example.org"
+    campaign.volunteer_data_retained_until = timezone.localdate() + timedelta(days=60)
+    campaign_settings_update(campaign=campaign)
+
+    assert "Before you go live" not in dashboard(admin_client)

@@ -156,3 +156,18 @@ def test_messaging_the_people_going(canvass):
     assert '<a href="https://example.org"' in email.body_html
     with pytest.raises(SessionError):
         event_message_people_going(event=canvass, subject="", message="x")
+
+
+def test_a_session_postcode_is_normalised_or_refused():
+    from django.core.exceptions import ValidationError
+
+    from tests.events.factories import EventFactory
+
+    event = EventFactory.build(postcode="de221dz")
+    event.full_clean(validate_unique=False)
+    assert event.postcode == "DE22 1DZ"
+
+    event.postcode = "not a postcode"
+    with pytest.raises(ValidationError) as refused:
+        event.full_clean(validate_unique=False)
+    assert "postcode" in refused.value.message_dict

@@ -1,0 +1,38 @@
+"""What still needs doing before the site is ready for the public, for the admin home."""
+
+from django.conf import settings
+
+from campaign_site.models import CampaignSettings
+from campaign_site.seed import CAMPAIGN
+
+
+def go_live_problems(campaign: CampaignSettings) -> list[str]:
+    problems = []
+    if (campaign.promoter_name, campaign.promoter_address) == (
+        CAMPAIGN["promoter_name"],
+        CAMPAIGN["promoter_address"],
+    ):
+        problems.append(
+            "The imprint still holds the demo wording: enter the promoter's name and full "
+            "postal address (Campaign settings › Imprint). The law requires them on every page "
+            "and email."
+        )
+    if campaign.contact_email.endswith("@localhost"):
+        problems.append("Set the campaign's contact email address (Campaign settings).")
+    if campaign.volunteer_data_retained_until is None:
+        problems.append(
+            "Set the date after which volunteers' data is erased (Campaign settings › Data "
+            "retention), say a month after polling day."
+        )
+    if not settings.EMAIL_HOST:
+        problems.append(
+            "Emails are written to files on the server, not sent: set EMAIL_HOST and the "
+            "other EMAIL_ settings."
+        )
+    elif "localhost" in settings.DEFAULT_FROM_EMAIL:
+        problems.append("Set DEFAULT_FROM_EMAIL to the address emails are sent from.")
+    if not settings.STRIPE_SECRET_KEY:
+        problems.append("Donations are off until the Stripe keys are set (see README).")
+    if not settings.SITE_IS_HTTPS:
+        problems.append("SITE_URL is not an https:// address: the public site needs HTTPS.")
+    return problems
