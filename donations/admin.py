@@ -321,6 +321,7 @@ class DonationAdmin(admin.ModelAdmin):
             "action": action,
             "error": error,
             "problems": permissibility_problems(donation),
+            "stripe_ready": stripe_gateway.stripe_configured(),
             "change_url": change_url,
             "title": f"{'Accept' if action == 'accept' else 'Return'} gift D{donation.pk}",
         }

@@ -70,6 +70,10 @@ def donation_return(*, donation_id: int, user, method: str, note: str = "") -> D
     if donation.first_received_at is None:
         raise ValidationError("No money has been received for this gift yet.")
     how = method.strip()
+    if method == RETURN_BY_STRIPE and not stripe_gateway.stripe_configured():
+        raise ValidationError(
+            "Stripe is not set up on this site: refund the gift another way and record how."
+        )
     if method == RETURN_BY_STRIPE:
         refunds = _refund_all(donation)
         how = (

@@ -200,6 +200,23 @@ def test_return_another_way_is_recorded_as_given(admin_client, client, stripe_fa
     assert stripe_fake.refunds == {}
 
 
+def test_without_stripe_the_return_page_offers_only_another_way(
+    admin_client, client, stripe_fake, settings
+):
+    donation = paid_gift(client, 6_000)
+    settings.STRIPE_SECRET_KEY = ""
+    url = f"/admin/donations/donation/{donation.pk}/return/"
+
+    page = admin_client.get(url).content.decode()
+    refused = admin_client.post(url, {"method": "stripe"}).content.decode()
+
+    assert 'value="stripe"' not in page and "Stripe is not set up on this site" in page
+    assert "Stripe is not set up on this site: refund the gift another way" in refused
+    donation.refresh_from_db()
+    assert donation.check_status != Donation.Check.RETURNED
+    assert stripe_fake.refunds == {}
+
+
 def test_a_failed_refund_records_nothing(admin_client, client, stripe_fake):
     donation = paid_gift(client, 6_000, fake=stripe_fake)
     stripe_fake.fail_next = 3
