@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -6,6 +7,7 @@ from django.utils import timezone
 from events.exports import rsvps_export
 from events.forms import CancelReasonForm, MessagePeopleGoingForm, RepeatWeeklyForm
 from events.models import Event, Rsvp
+from events.services.alerts import alert_recipients
 from events.services import (
     SessionError,
     event_cancel,
@@ -168,8 +170,33 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish the selected sessions (alerts go out)")
     def publish(self, request, queryset):
-        published = sum(event_publish(event=event) for event in queryset)
-        self.message_user(request, f"Published {published} session(s).", messages.SUCCESS)
+        if "apply" in request.POST:
+            published = sum(event_publish(event=event) for event in queryset)
+            self.message_user(
+                request,
+                f"Published {published} session(s); the new-session alerts are on their way.",
+                messages.SUCCESS,
+            )
+            return None
+        drafts = queryset.filter(status=Event.Status.DRAFT)
+        alerts = [
+            f"{alert_recipients(event=Event(kind=kind)).count()} for {Event.Kind(kind).label.lower()}"
+            for kind in sorted(set(drafts.values_list("kind", flat=True)))
+        ]
+        note = (
+            "Publishing puts these sessions on the public calendar and emails an alert about "
+            "each one to the supporters who asked for that kind of session"
+            + (f" ({', '.join(alerts)})." if alerts else ". None of them is a draft.")
+        )
+        return _intermediate(
+            self,
+            request,
+            queryset,
+            form=forms.Form(),
+            title="Publish sessions",
+            action="publish",
+            note=note,
+        )
 
     @admin.action(description="Cancel the selected sessions and tell the people coming")
     def cancel_with_notice(self, request, queryset):

@@ -177,11 +177,23 @@ class SupporterAdmin(admin.ModelAdmin):
 
     @admin.action(description="Erase selected supporters' personal data", permissions=["delete"])
     def erase(self, request, queryset):
+        to_erase = queryset.filter(erased_at__isnull=True)
+        if "apply" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Erase supporters' personal data",
+                "opts": self.model._meta,
+                "supporters": to_erase.order_by("pk")[:50],
+                "count": to_erase.count(),
+                "selected": queryset.values_list("pk", flat=True),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "volunteers/admin/erase_confirm.html", context)
         count = 0
-        for supporter in queryset.filter(erased_at__isnull=True).iterator():
+        for supporter in to_erase.iterator():
             supporter_erase(supporter=supporter, actor=request.user, reason="by an organiser")
             count += 1
-        self.message_user(request, f"Erased the personal data of {count} supporters.")
+        self.message_user(request, f"Erased the personal data of {count} supporter(s).")
 
 
 @admin.register(Update)

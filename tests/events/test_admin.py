@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaign_site.models import AuditEvent, OutboundEmail
 from events.models import Event, Rsvp
-from tests.events.factories import EventFactory, RsvpFactory
+from tests.events.factories import EventFactory, RsvpFactory, SupporterFactory
 from tests.support.admin import sign_in_with_two_factor
 
 pytestmark = pytest.mark.django_db
@@ -137,8 +137,13 @@ def test_adding_a_session_makes_a_draft(admin_client, canvass):
 def test_publish_duplicate_and_repeat_weekly(admin_client, django_capture_on_commit_callbacks):
     draft = EventFactory(status="draft", title="Weekly phonebank", phonebank=True)
 
+    SupporterFactory(wants_phonebank_alerts=True, confirmed_at=timezone.now())
+    confirm = action(admin_client, "publish", [draft])
+    assert "(1 for phonebank)" in confirm.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == Event.Status.DRAFT  # nothing happens before the confirmation
     with django_capture_on_commit_callbacks():
-        action(admin_client, "publish", [draft])
+        action(admin_client, "publish", [draft], apply="Publish sessions")
     draft.refresh_from_db()
     assert draft.status == Event.Status.PUBLISHED
 

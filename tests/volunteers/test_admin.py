@@ -219,7 +219,11 @@ def test_erase_action_erases(client, django_user_model):
     supporter = SupporterFactory(email="kim@example.org")
     sign_in_with_two_factor(client, manager)
 
-    client.post(SUPPORTERS, {"action": "erase", "_selected_action": [supporter.pk]})
+    confirm = client.post(SUPPORTERS, {"action": "erase", "_selected_action": [supporter.pk]})
+    assert "This cannot be undone" in confirm.content.decode()
+    assert Supporter.objects.get().erased_at is None  # nothing happens before the confirmation
+    data = {"action": "erase", "_selected_action": [supporter.pk], "apply": "Yes"}
+    client.post(SUPPORTERS, data)
 
     assert Supporter.objects.get().erased_at is not None
     audit = AuditEvent.objects.get()
