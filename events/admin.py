@@ -7,7 +7,6 @@ from django.utils import timezone
 from events.exports import rsvps_export
 from events.forms import CancelReasonForm, MessagePeopleGoingForm, RepeatWeeklyForm
 from events.models import Event, Rsvp
-from events.services.alerts import alert_recipients
 from events.services import (
     SessionError,
     event_cancel,
@@ -19,6 +18,7 @@ from events.services import (
     event_update,
     rsvp_attendance_set,
 )
+from events.services.alerts import alert_recipients
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -179,10 +179,9 @@ class EventAdmin(admin.ModelAdmin):
             )
             return None
         drafts = queryset.filter(status=Event.Status.DRAFT)
-        alerts = [
-            f"{alert_recipients(event=Event(kind=kind)).count()} for {Event.Kind(kind).label.lower()}"
-            for kind in sorted(set(drafts.values_list("kind", flat=True)))
-        ]
+        kinds = sorted(set(drafts.values_list("kind", flat=True)))
+        counts = {kind: alert_recipients(event=Event(kind=kind)).count() for kind in kinds}
+        alerts = [f"{counts[kind]} for {Event.Kind(kind).label.lower()}" for kind in kinds]
         note = (
             "Publishing puts these sessions on the public calendar and emails an alert about "
             "each one to the supporters who asked for that kind of session"
