@@ -250,6 +250,7 @@ class EventAdmin(admin.ModelAdmin):
             )
             self.message_user(request, f"Emailed {sent} people.", messages.SUCCESS)
             return None
+        going = Rsvp.objects.filter(event__in=queryset, status=Rsvp.Status.GOING).count()
         return _intermediate(
             self,
             request,
@@ -257,7 +258,10 @@ class EventAdmin(admin.ModelAdmin):
             form=form,
             title="Email the people going",
             action="message_people_going",
-            note="Each person gets their own email, with the session's details and cancel link.",
+            note=(
+                f"Each of the {going} people going gets their own email, with the session's "
+                "details and their cancel link."
+            ),
         )
 
     @admin.action(description="Export sign-ups as CSV", permissions=["export_rsvps"])

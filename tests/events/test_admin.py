@@ -181,6 +181,8 @@ def test_cancel_with_a_notice(admin_client, canvass):
 def test_email_the_people_going(admin_client, canvass):
     RsvpFactory.create_batch(2, event=canvass)
     RsvpFactory(event=canvass, status=Rsvp.Status.CANCELLED)
+    form = action(admin_client, "message_people_going", [canvass])
+    assert "Each of the 2 people going gets their own email" in form.content.decode()
 
     action(
         admin_client,
