@@ -224,3 +224,22 @@ def test_while_one_request_rebuilds_a_page_the_others_get_the_previous_copy(hand
     assert b"Spondon evening canvass" not in visitor.get("/events/").content
     cache.delete(f"{key}:rebuilding")
     assert b"Spondon evening canvass" in visitor.get("/events/").content
+
+
+def test_a_change_made_by_another_process_shows_within_a_second(handful):
+    """Each process reads the generations at most once a second (GENERATION_CHECK_SECONDS);
+    here the worker, say, changed a session and bumped the generation in Redis."""
+    import time
+
+    from django.core.cache import cache
+
+    from campaign_site import pagecache
+
+    event = Event.objects.published().upcoming().order_by("starts_at").first()
+    visitor = Client()
+    visitor.get("/events/")
+    Event.objects.filter(pk=event.pk).update(title="Mackworth phone-in")
+    cache.set(pagecache._generation_key("events"), "changed-by-another-process", timeout=None)
+
+    time.sleep(pagecache.GENERATION_CHECK_SECONDS + 0.1)
+    assert b"Mackworth phone-in" in visitor.get("/events/").content
