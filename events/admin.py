@@ -168,7 +168,9 @@ class EventAdmin(admin.ModelAdmin):
                 )
                 formset.changed_objects.append((rsvp, ["attended"]))
 
-    @admin.action(description="Publish the selected sessions (alerts go out)")
+    @admin.action(
+        description="Publish the selected sessions (alerts go out)", permissions=["change"]
+    )
     def publish(self, request, queryset):
         if "apply" in request.POST:
             published = sum(event_publish(event=event) for event in queryset)
@@ -197,12 +199,15 @@ class EventAdmin(admin.ModelAdmin):
             note=note,
         )
 
-    @admin.action(description="Cancel the selected sessions and tell the people coming")
+    @admin.action(
+        description="Cancel the selected sessions and tell the people coming",
+        permissions=["change"],
+    )
     def cancel_with_notice(self, request, queryset):
         form = CancelReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             cancelled = sum(
-                event_cancel(event=event, message=form.cleaned_data["message"])
+                event_cancel(event=event, message=form.cleaned_data["message"], actor=request.user)
                 for event in queryset
             )
             self.message_user(request, f"Cancelled {cancelled} session(s).", messages.SUCCESS)
@@ -217,12 +222,14 @@ class EventAdmin(admin.ModelAdmin):
             note="Everyone going or waiting gets an email saying the session is cancelled.",
         )
 
-    @admin.action(description="Duplicate the selected sessions (as drafts)")
+    @admin.action(description="Duplicate the selected sessions (as drafts)", permissions=["change"])
     def duplicate(self, request, queryset):
         copies = [event_duplicate(event=event) for event in queryset]
         self.message_user(request, f"Made {len(copies)} draft copies.", messages.SUCCESS)
 
-    @admin.action(description="Repeat the selected sessions weekly (as drafts)")
+    @admin.action(
+        description="Repeat the selected sessions weekly (as drafts)", permissions=["change"]
+    )
     def repeat_weekly(self, request, queryset):
         form = RepeatWeeklyForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -240,7 +247,9 @@ class EventAdmin(admin.ModelAdmin):
             self, request, queryset, form=form, title="Repeat weekly", action="repeat_weekly"
         )
 
-    @admin.action(description="Email the people going to the selected sessions")
+    @admin.action(
+        description="Email the people going to the selected sessions", permissions=["change"]
+    )
     def message_people_going(self, request, queryset):
         form = MessagePeopleGoingForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():

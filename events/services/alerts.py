@@ -5,7 +5,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from campaign_site.models import OutboundEmail
+from campaign_site.audit import audit_record
+from campaign_site.models import AuditEvent, OutboundEmail
 from campaign_site.outbox import outbox_enqueue_many, outbox_render
 from events.emails import event_email_context
 from events.models import Event
@@ -49,6 +50,12 @@ def event_alerts_send(*, event: Event, now: datetime | None = None) -> int:
     created = outbox_enqueue_many(emails=rows)
     event.alerts_sent_at = now
     event.save(update_fields=["alerts_sent_at"])
+    audit_record(
+        actor=None,
+        action=AuditEvent.Action.BULK_EMAIL,
+        what=f"New-session alert: {event}",
+        rows=created,
+    )
     return created
 
 

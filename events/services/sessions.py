@@ -127,8 +127,11 @@ def event_publish(*, event: Event, now: datetime | None = None) -> bool:
 
 
 @transaction.atomic
-def event_cancel(*, event: Event, message: str = "", now: datetime | None = None) -> bool:
-    """Cancel a session and tell everyone going or waiting (their calendars update too)."""
+def event_cancel(
+    *, event: Event, message: str = "", now: datetime | None = None, actor=None
+) -> bool:
+    """Cancel a session and tell everyone going or waiting (their calendars update too).
+    The notice is audited as a bulk email by `actor` (the organiser)."""
     public_pages_invalidate(topics=("events",))
     now = now or timezone.now()
     event = Event.objects.select_for_update().get(pk=event.pk)
@@ -140,11 +143,17 @@ def event_cancel(*, event: Event, message: str = "", now: datetime | None = None
     event.sequence += 1
     event.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
     if was_published and not event.has_ended(now):
-        _notify_people_coming(
+        told = _notify_people_coming(
             event=event,
             key=f"event-cancelled:{event.pk}",
             template="event_cancelled",
             extra={"message": message.strip()},
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.BULK_EMAIL,
+            what=f"Cancellation notice for {event}",
+            rows=told,
         )
     return True
 

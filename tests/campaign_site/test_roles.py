@@ -107,3 +107,59 @@ def test_roles_cannot_give_themselves_more(client):
     assert response.status_code == 403
     user.refresh_from_db()
     assert not user.is_superuser
+
+
+@pytest.mark.parametrize(
+    "action,extra",
+    [
+        ("publish", {"apply": "Publish sessions"}),
+        ("cancel_with_notice", {"apply": "Cancel", "message": "Rain"}),
+        ("message_people_going", {"apply": "Email", "subject": "Hi", "message": "Hello"}),
+        ("duplicate", {}),
+        ("repeat_weekly", {"apply": "Repeat", "weeks": "2"}),
+    ],
+)
+def test_only_organisers_act_on_sessions(client, action, extra):
+    from campaign_site.models import OutboundEmail
+    from events.models import Event
+
+    draft = EventFactory(status=Event.Status.DRAFT)
+    published = EventFactory()
+    RsvpFactory(event=published)
+    staff_in(client, "Data manager")
+
+    client.post(
+        reverse("admin:events_event_changelist"),
+        {"action": action, "_selected_action": [draft.pk, published.pk], **extra},
+    )
+
+    assert Event.objects.count() == 2
+    assert set(Event.objects.values_list("status", flat=True)) == {"draft", "published"}
+    assert not OutboundEmail.objects.exists()
+
+
+def test_cancelling_and_alerts_are_audited_as_bulk_email(admin_client):
+    from campaign_site.models import AuditEvent
+    from events.services import event_alerts_send
+
+    published = EventFactory()
+    RsvpFactory.create_batch(2, event=published)
+    admin_client.post(
+        reverse("admin:events_event_changelist"),
+        {
+            "action": "cancel_with_notice",
+            "_selected_action": [published.pk],
+            "apply": "Cancel",
+            "message": "Rain",
+        },
+    )
+    Supporter.objects.create(
+        email="alert@example.org", wants_canvass_alerts=True, confirmed_at=published.starts_at
+    )
+    event_alerts_send(event=EventFactory())
+
+    audits = {audit.what: audit for audit in AuditEvent.objects.all()}
+    cancel = next(a for what, a in audits.items() if what.startswith("Cancellation notice"))
+    alert = next(a for what, a in audits.items() if what.startswith("New-session alert"))
+    assert (cancel.actor_name, cancel.rows) == ("admin", 2)
+    assert (alert.actor_name, alert.rows) == ("system", 1)
