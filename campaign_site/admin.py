@@ -1,9 +1,15 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.db import models
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from campaign_site.models import AuditEvent, CampaignSettings, OutboundEmail
 from campaign_site.services import campaign_settings_update, mail_check_send
+from campaign_site.two_factor import two_factor_enrolment_token, two_factor_has_device
 
 
 @admin.register(CampaignSettings)
@@ -122,3 +128,35 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class CampaignUserAdmin(UserAdmin):
+    """Accounts (superusers only): with a way to let someone set up two-factor sign-in."""
+
+    actions = ["make_two_factor_links"]
+
+    @admin.action(description="Make two-factor set-up links for the selected accounts")
+    def make_two_factor_links(self, request, queryset):
+        links = [
+            (
+                user,
+                two_factor_has_device(user),
+                settings.SITE_URL
+                + reverse(
+                    "admin:two_factor_setup_with_link",
+                    args=[two_factor_enrolment_token(user=user)],
+                ),
+            )
+            for user in queryset.filter(is_active=True, is_staff=True)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Two-factor set-up links",
+            "opts": self.model._meta,
+            "links": links,
+        }
+        return TemplateResponse(request, "admin/two_factor/links.html", context)

@@ -24,6 +24,7 @@ from campaign_site.ratelimit import client_ip
 from campaign_site.two_factor import (
     two_factor_device_confirm,
     two_factor_device_start,
+    two_factor_enrolment_user_id,
     two_factor_has_device,
     two_factor_qr_data_uri,
     two_factor_secret,
@@ -41,7 +42,8 @@ class GuardedAuthenticationForm(AdminAuthenticationForm):
         except ValidationError:
             login_failure_record(username=username, address=address)
             raise
-        login_failures_clear(username=username)
+        if not settings.ADMIN_REQUIRE_TWO_FACTOR:
+            login_failures_clear(username=username)  # else only after the code is right
         return cleaned
 
 
@@ -91,6 +93,11 @@ class CampaignAdminSite(admin.AdminSite):
     def get_urls(self):
         return [
             path("two-factor/setup/", self.two_factor_setup, name="two_factor_setup"),
+            path(
+                "two-factor/setup/<str:token>/",
+                self.two_factor_setup,
+                name="two_factor_setup_with_link",
+            ),
             path("two-factor/verify/", self.two_factor_verify, name="two_factor_verify"),
             *super().get_urls(),
         ]
@@ -100,6 +107,12 @@ class CampaignAdminSite(admin.AdminSite):
             return redirect("admin:login")
         return None
 
+    def _verified(self, request, device) -> None:
+        """Both factors are in: a new session key, the device remembered, the count reset."""
+        request.session.cycle_key()
+        django_otp.login(request, device)
+        login_failures_clear(username=request.user.get_username())
+
     def _next_url(self, request) -> str:
         next_url = request.POST.get("next") or request.GET.get("next") or ""
         if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
@@ -107,17 +120,24 @@ class CampaignAdminSite(admin.AdminSite):
         return reverse("admin:index")
 
     @method_decorator_never_cache_csrf
-    def two_factor_setup(self, request):
+    def two_factor_setup(self, request, token=None):
         if response := self._signed_in_staff_or_login(request):
             return response
         if two_factor_has_device(request.user):
             return redirect("admin:two_factor_verify")
+        if token is None or two_factor_enrolment_user_id(token) != request.user.pk:
+            context = {
+                **self.each_context(request),
+                "title": "Two-factor sign-in is not set up yet",
+                "link_given": token is not None,
+            }
+            return TemplateResponse(request, "admin/two_factor/need_link.html", context)
         device = two_factor_device_start(user=request.user)
         form = CodeForm(request.POST or None)
         if form.is_valid():
             if two_factor_device_confirm(device=device, token=form.cleaned_data["code"]):
                 device.refresh_from_db()
-                django_otp.login(request, device)
+                self._verified(request, device)
                 return redirect(self._next_url(request))
             form.add_error(
                 "code",
@@ -146,8 +166,7 @@ class CampaignAdminSite(admin.AdminSite):
             if login_is_locked(username=username, address=address):
                 form.add_error(None, LOCKED_MESSAGE)
             elif device := django_otp.match_token(request.user, form.cleaned_data["code"]):
-                django_otp.login(request, device)
-                login_failures_clear(username=username)
+                self._verified(request, device)
                 return redirect(self._next_url(request))
             else:
                 login_failure_record(username=username, address=address)

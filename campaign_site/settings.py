@@ -228,6 +228,9 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ADMIN_REQUIRE_TWO_FACTOR = env_bool("ADMIN_REQUIRE_TWO_FACTOR", default=not DEBUG)
 OTP_TOTP_ISSUER = f"Campaign admin ({_site.hostname or 'localhost'})"
 SESSION_COOKIE_HTTPONLY = True
+# Organisers share laptops: a sign-in lasts a working day and ends with the browser.
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # No script reads the CSRF cookie: forms carry the token in the page.
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

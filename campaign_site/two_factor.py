@@ -4,6 +4,7 @@ import base64
 
 import segno
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
 from django.db import transaction
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -43,3 +44,31 @@ def two_factor_secret(device: TOTPDevice) -> str:
 
 def two_factor_qr_data_uri(device: TOTPDevice) -> str:
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
+
+
+ENROLMENT_SALT = "campaign_site.two_factor.enrolment"
+ENROLMENT_MAX_AGE = 3 * 24 * 60 * 60
+
+
+def two_factor_enrolment_token(*, user: AbstractBaseUser) -> str:
+    """A link a superuser gives one person to set up their authenticator app.
+
+    A password alone never enrols a device: whoever has only the password (a shared laptop,
+    a reused password) cannot make the second factor their own. The link stops working once
+    the account has a device, and after three days."""
+    return signing.dumps({"u": user.pk}, salt=ENROLMENT_SALT, compress=True)
+
+
+def two_factor_enrolment_user_id(token: str) -> int | None:
+    try:
+        data = signing.loads(token, salt=ENROLMENT_SALT, max_age=ENROLMENT_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return data.get("u") if isinstance(data, dict) else None
+
+
+@transaction.atomic
+def two_factor_device_issue(*, user: AbstractBaseUser) -> TOTPDevice:
+    """A confirmed authenticator device made for the user by whoever sets the account up
+    (the first organiser's, from the command line); its key is shown to them once."""
+    return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)

@@ -1,3 +1,4 @@
+import re
 import time
 
 import pytest
@@ -37,27 +38,82 @@ def test_password_alone_does_not_open_admin_when_debug_is_off(client, organiser,
     response = client.get("/admin/", follow=True)
 
     assert response.redirect_chain[-1][0].startswith("/admin/two-factor/setup/")
-    assert "Set up two-factor sign-in" in response.content.decode()
+    assert "Ask the campaign's administrator for a" in response.content.decode()
     assert client.get("/admin/campaign_site/outboundemail/").status_code == 302
 
 
-def test_first_sign_in_enrols_an_authenticator_app_then_opens_admin(client, organiser):
+def test_a_password_alone_cannot_enrol_a_device(client, organiser):
     sign_in(client)
-    setup = client.get("/admin/two-factor/setup/")
-    page = setup.content.decode()
-    assert 'src="data:image/svg+xml' in page  # the QR code, drawn on the page itself
+
+    page = client.get("/admin/two-factor/setup/").content.decode()
+    forged = client.get("/admin/two-factor/setup/not-a-real-link/").content.decode()
+
+    assert 'src="data:image/svg+xml' not in page + forged
+    assert "not for this account" in forged
+    assert not TOTPDevice.objects.filter(user=organiser).exists()
+
+
+def enrolment_link_for(user, admin_client) -> str:
+    response = admin_client.post(
+        "/admin/auth/user/", {"action": "make_two_factor_links", "_selected_action": [user.pk]}
+    )
+    return re.search(
+        r"<code>https?://[^/]+(/admin/two-factor/setup/[^<]+)</code>", response.content.decode()
+    ).group(1)
+
+
+def test_a_link_from_a_superuser_enrols_an_authenticator_app(client, organiser, admin_client):
+    link = enrolment_link_for(organiser, admin_client)
+    sign_in(client)
+    session_before = client.session.session_key
+    setup = client.get(link)
+    assert 'src="data:image/svg+xml' in setup.content.decode()  # the QR code, on the page
     device = TOTPDevice.objects.get(user=organiser, confirmed=False)
 
-    wrong = client.post("/admin/two-factor/setup/", {"code": "000000"})
+    wrong = client.post(link, {"code": "000000"})
     assert "That code did not match" in wrong.content.decode()
     time.sleep(1.1)  # a wrong code makes the device wait a second before the next try
 
-    response = client.post("/admin/two-factor/setup/", {"code": current_code(device)})
+    response = client.post(link, {"code": current_code(device)})
 
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+    assert client.session.session_key != session_before
     device.refresh_from_db()
     assert device.confirmed
+    assert (
+        "Already has a device"
+        in admin_client.post(
+            "/admin/auth/user/",
+            {"action": "make_two_factor_links", "_selected_action": [organiser.pk]},
+        ).content.decode()
+    )
+
+
+def test_a_link_works_only_for_its_own_account(client, organiser, admin_client):
+    other = get_user_model().objects.create_user(username="other", password="x", is_staff=True)
+    link = enrolment_link_for(other, admin_client)
+    sign_in(client)
+
+    page = client.get(link).content.decode()
+
+    assert "not for this account" in page
+    assert not TOTPDevice.objects.filter(user=organiser).exists()
+
+
+def test_wrong_codes_still_count_after_the_password_is_entered_again(client, organiser):
+    from campaign_site.login_guard import MAX_FAILURES_PER_ACCOUNT
+
+    TOTPDevice.objects.create(user=organiser, name="Authenticator app", confirmed=True)
+    for _ in range(MAX_FAILURES_PER_ACCOUNT):
+        client.logout()
+        sign_in(client)
+        client.post("/admin/two-factor/verify/", {"code": "000000"})
+    client.logout()
+
+    response = sign_in(client)
+
+    assert "Too many failed sign-in attempts" in response.content.decode()
 
 
 def test_later_sign_ins_ask_for_a_code(client, organiser):
@@ -94,9 +150,11 @@ def test_sign_in_locks_after_repeated_failures_even_with_the_right_password(clie
 
 
 def test_a_successful_sign_in_resets_the_count(client, organiser):
+    device = TOTPDevice.objects.create(user=organiser, name="Authenticator app", confirmed=True)
     for _ in range(MAX_FAILURES_PER_ACCOUNT - 1):
         sign_in(client, password="wrong")
     sign_in(client)
+    client.post("/admin/two-factor/verify/", {"code": current_code(device)})  # both factors
     client.logout()
 
     sign_in(client, password="wrong")
