@@ -6,10 +6,27 @@ from django.contrib.auth.models import User
 from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign_site.models import AuditEvent, CampaignSettings, OutboundEmail
+from campaign_site.seed import CAMPAIGN
 from campaign_site.services import campaign_settings_update, mail_check_send
 from campaign_site.two_factor import two_factor_enrolment_token, two_factor_has_device
+
+
+class CampaignSettingsForm(forms.ModelForm):
+    class Meta:
+        model = CampaignSettings
+        fields = [*CAMPAIGN, "volunteer_data_retained_until"]
+
+    def clean_volunteer_data_retained_until(self):
+        value = self.cleaned_data["volunteer_data_retained_until"]
+        changed = "volunteer_data_retained_until" in self.changed_data
+        if changed and value is not None and value <= timezone.localdate():
+            raise forms.ValidationError(
+                "Choose a date after today: volunteers' data is erased the day after it."
+            )
+        return value
 
 
 @admin.register(CampaignSettings)
@@ -49,8 +66,16 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
 
     actions = ["send_test_email"]
 
+    form = CampaignSettingsForm
+
     def has_add_permission(self, request):
         return not CampaignSettings.objects.exists() and super().has_add_permission(request)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Retention erases every volunteer's data when the date passes: superusers only.
+        if request.user.is_superuser:
+            return []
+        return ["volunteer_data_retained_until"]
 
     @admin.action(description="Send a test email to me")
     def send_test_email(self, request, queryset):

@@ -1,6 +1,7 @@
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -75,9 +76,7 @@ def donate(request):
         except ValidationError:
             logger.info("Mailing-list sign-up from the donate form refused")
     try:
-        url = donation_checkout_start(
-            donation=donation, return_base_url=request.build_absolute_uri("/").rstrip("/")
-        )
+        url = donation_checkout_start(donation=donation, return_base_url=settings.SITE_URL)
     except stripe_gateway.PaymentProviderError as exc:
         form.add_error(None, exc.donor_message)
         return render(request, "donations/donate.html", {**context, "form": form}, status=502)

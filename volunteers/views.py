@@ -196,9 +196,7 @@ def unsubscribe(request, token):
         return render(request, "volunteers/link_invalid.html", status=404)
     if request.method == "POST":
         supporter = supporter_unsubscribe(supporter=supporter)
-        return render(
-            request,
-            "volunteers/unsubscribed.html",
-            {"preferences_url": supporter_email_links(supporter)["preferences_url"]},
-        )
+        # No preferences link here: mail providers make this request for the supporter
+        # (RFC 8058), and that link opens their details and erasure.
+        return render(request, "volunteers/unsubscribed.html")
     return render(request, "volunteers/unsubscribe.html", {"supporter": supporter})

@@ -17,7 +17,7 @@ ROLES = ["Organiser", "Agent", "Data manager"]
 # page -> roles that may open it (a superuser may open all of them)
 PAGES = {
     "campaign_site_campaignsettings": {"Organiser"},
-    "campaign_site_outboundemail": {"Data manager"},
+    "campaign_site_outboundemail": set(),
     "campaign_site_auditevent": set(),
     "auth_user": set(),
     "auth_group": set(),
@@ -163,3 +163,23 @@ def test_cancelling_and_alerts_are_audited_as_bulk_email(admin_client):
     alert = next(a for what, a in audits.items() if what.startswith("New-session alert"))
     assert (cancel.actor_name, cancel.rows) == ("admin", 2)
     assert (alert.actor_name, alert.rows) == ("system", 1)
+
+
+def test_only_a_superuser_sets_the_retention_date(admin_client):
+    from django.test import Client
+
+    from campaign_site.models import CampaignSettings
+
+    client = staff_in(Client(), "Organiser")
+    url = reverse("admin:campaign_site_campaignsettings_change", args=[1])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+
+    organiser_form = client.get(url).context["adminform"].form
+    assert "volunteer_data_retained_until" not in organiser_form.fields
+    client.post(url, {**data, "volunteer_data_retained_until": "2026-01-01"})
+    assert CampaignSettings.objects.get().volunteer_data_retained_until is None
+
+    past = admin_client.post(url, {**data, "volunteer_data_retained_until": "2026-01-01"})
+    assert "Choose a date after today" in past.content.decode()
+    assert CampaignSettings.objects.get().volunteer_data_retained_until is None

@@ -89,6 +89,7 @@ def test_a_donor_pays_at_the_fake_checkout_and_sees_the_gift_confirmed(
 ):
     stripe_fake.webhook_url = live_server.url + "/stripe/webhook/"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.SITE_URL = live_server.url  # Stripe sends the donor back to the site's address
     # Our CSP lets forms lead only to this site and checkout.stripe.com; the fake lives on
     # another local port, so this one walk-through runs with CSP bypassed.
     context = browser_session.browser.new_context(

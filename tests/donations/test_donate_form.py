@@ -60,7 +60,8 @@ def test_the_page_explains_who_and_what_for_and_offers_presets(client, stripe_fa
     assert not re.search(rb"\son[a-z]+=", response.content), "no inline event handlers"
 
 
-def test_a_one_off_gift_creates_a_payment_session_and_redirects(client, stripe_fake):
+def test_a_one_off_gift_creates_a_payment_session_and_redirects(client, stripe_fake, settings):
+    settings.SITE_URL = "http://testserver"
     response = client.post("/donate/", form_data(client))
 
     assert response.status_code == 303
@@ -269,3 +270,16 @@ def test_donor_details_stay_out_of_the_logs(client, stripe_fake, caplog):
     assert Donation.objects.count() == 1
     assert "sam@example.org" not in caplog.text.lower()
     assert "Sam Patel" not in caplog.text
+
+
+def test_stripe_sends_donors_back_to_the_site_url_whatever_host_the_request_named(
+    client, stripe_fake, settings
+):
+    settings.SITE_URL = "https://campaign.example.org"
+    settings.ALLOWED_HOSTS = ["testserver", "localhost"]
+
+    client.post("/donate/", form_data(client), HTTP_HOST="localhost:9999")
+
+    params = stripe_fake.requests[-1]["params"]
+    assert params["success_url"] == "https://campaign.example.org/donate/thanks/"
+    assert params["cancel_url"] == "https://campaign.example.org/donate/?cancelled=1"
