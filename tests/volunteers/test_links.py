@@ -165,3 +165,14 @@ def test_erasure_keeps_only_a_hash_and_kills_the_links(client):
     audit = AuditEvent.objects.get()
     assert (audit.action, audit.rows, audit.actor) == ("erasure", 1, None)
     assert "sam" not in audit.what
+
+
+def test_the_one_click_unsubscribe_answer_gives_away_no_other_link():
+    supporter = SupporterFactory(wants_updates=True)
+    links = supporter_email_links(supporter)
+
+    response = Client().post(path_of(links["unsubscribe_url"]), {"List-Unsubscribe": "One-Click"})
+
+    assert response.status_code == 200
+    assert "You have unsubscribed" in response.content.decode()
+    assert path_of(links["preferences_url"]) not in response.content.decode()
