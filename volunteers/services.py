@@ -1,6 +1,8 @@
 """Writes for supporters and the mailing list: sign-up, confirmation, preferences,
 unsubscribe and erasure. Updates to the list live in volunteers/update_services.py."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -27,6 +29,8 @@ from volunteers.signals import supporter_erased
 from volunteers.validators import normalise_postcode, normalise_uk_phone
 
 INTEREST_FIELDS = ("wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts")
+# Sign-up emails one address may get in an hour, however often it is entered.
+SIGNUP_EMAILS_PER_HOUR = 3
 
 
 def supporter_get_or_create(
@@ -108,6 +112,10 @@ def supporter_subscribe(
         "chosen": Supporter(**interests).interests,
         "name": supporter.name,
     }
+    if _emailed_about_signing_up_lately(supporter):
+        # Someone (perhaps not the owner) keeps entering this address: a few emails an hour
+        # at most, so the form cannot be used to flood a person's inbox.
+        return supporter
     if supporter.is_subscribed:
         context["adds"] = [i for i in context["chosen"] if i not in supporter.interests]
         outbox_enqueue(
@@ -124,6 +132,15 @@ def supporter_subscribe(
             context=context,
         )
     return supporter
+
+
+def _emailed_about_signing_up_lately(supporter: Supporter) -> bool:
+    recent = OutboundEmail.objects.filter(
+        to=supporter.email,
+        key__startswith="signup-",
+        created_at__gte=timezone.now() - timedelta(hours=1),
+    )
+    return recent.count() >= SIGNUP_EMAILS_PER_HOUR
 
 
 @transaction.atomic

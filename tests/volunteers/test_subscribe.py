@@ -127,3 +127,12 @@ def test_links_and_headers_for_emails_are_absolute_signed_and_opaque(settings):
         "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+def test_entering_one_address_again_and_again_sends_only_a_few_emails_an_hour():
+    from volunteers.services import SIGNUP_EMAILS_PER_HOUR
+
+    for _ in range(SIGNUP_EMAILS_PER_HOUR + 5):
+        subscribe("target@example.org")
+
+    assert OutboundEmail.objects.filter(to="target@example.org").count() == SIGNUP_EMAILS_PER_HOUR
