@@ -5,7 +5,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from campaign_site.pagecache import public_page
 from campaign_site.ratelimit import RateLimit, ratelimit_hit
@@ -25,7 +25,7 @@ from events.services import SignupClosed, rsvp_cancel, rsvp_create
 RSVP_RATE = RateLimit(scope="rsvp", limit=10, window_seconds=600)
 
 
-@require_GET
+@require_safe
 @public_page(topics=("campaign", "events"), query=("kind", "month"))
 def calendar(request):
     form = MonthForm(request.GET)
@@ -106,7 +106,7 @@ def detail(request, slug):
     return render(request, "events/event_detail.html", context, status=429 if limited else 200)
 
 
-@require_GET
+@require_safe
 def signed_up(request, slug):
     event = event_for_page(slug=slug)
     if event is None:
@@ -122,7 +122,7 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @public_page(topics=("campaign", "events"), query=("kind",))
 def feed_ics(request):
     kind = request.GET.get("kind", "")
@@ -136,7 +136,7 @@ def feed_ics(request):
     return _ics_response(content, f"{kind or 'sessions'}.ics")
 
 
-@require_GET
+@require_safe
 @public_page(topics=("events",))
 def detail_ics(request, slug):
     event = event_for_page(slug=slug)

@@ -199,3 +199,8 @@ def test_the_home_page_lists_the_next_sessions_of_each_kind(client):
     assert "Canvass week 4" not in page
     assert "Phone from home" in page
     assert 'href="/events/?kind=canvass"' in page
+
+
+@pytest.mark.parametrize("path", ["/events/", "/events/calendar.ics"])
+def test_head_requests_are_answered_like_get(client, path):
+    assert client.head(path).status_code == 200
