@@ -24,12 +24,14 @@ cache until something it shows changes:
 - One request rebuilds a page that is out of date; requests arriving during that rebuild
   (tens of milliseconds) get the previous copy instead of all rendering it at once. Once
   rebuilt, everyone gets the new copy. A copy older than STALE_TIMEOUT is never served.
-- The key is the host, the path and only the query parameters the page reads, so links
-  shared with tracking parameters (?fbclid=...) still hit the cache.
+- The key is the site's address, the path and only the query parameters the page reads
+  (with values it recognises), so links shared with tracking parameters (?fbclid=...)
+  still hit the cache, and made-up values or Host headers cannot fill it.
 """
 
 import functools
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -136,9 +138,15 @@ def _visitor_has_state(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies
 
 
-def _page_key(request: HttpRequest, query: tuple[str, ...]) -> str:
-    params = "&".join(f"{name}={request.GET.get(name, '')}" for name in query)
-    raw = f"{request.scheme}://{request.get_host()}{request.path}?{params}"
+def _page_key(request: HttpRequest, query: dict[str, str]) -> str | None:
+    """The page's cache key, or None when a query value is not one the page knows: such
+    a request is rendered for its visitor and never stored, so made-up values cannot fill
+    the cache. The site's own address (SITE_URL) stands for the host."""
+    values = {name: request.GET.get(name, "") for name in query}
+    if any(value and not re.fullmatch(query[name], value) for name, value in values.items()):
+        return None
+    params = "&".join(f"{name}={value}" for name, value in values.items())
+    raw = f"{settings.SITE_URL}{request.path}?{params}"
     return "pages:page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -202,23 +210,26 @@ def _for_visitor(request: HttpRequest, page: CachedPage) -> HttpResponse:
 
 
 def public_page(
-    *, topics: tuple[str, ...], query: tuple[str, ...] = ()
+    *, topics: tuple[str, ...], query: dict[str, str] | None = None
 ) -> Callable[[Callable], Callable]:
     """Serve a public page from the cache to visitors it is the same for (see above).
 
-    `topics` are what the page shows; `query` the query parameters the view reads (all
-    others must not change the page)."""
+    `topics` are what the page shows; `query` maps each query parameter the view reads to
+    the pattern of the values worth caching (all other parameters must not change the
+    page)."""
+    query = query or {}
     if set(topics) - set(TOPICS):
         raise ValueError(f"Unknown page topics: {topics}")
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.method not in CACHEABLE_METHODS or _visitor_has_state(request):
+            key = _page_key(request, query)
+            uncached = request.method not in CACHEABLE_METHODS or _visitor_has_state(request)
+            if uncached or key is None:
                 response = view(request, *args, **kwargs)
                 patch_vary_headers(response, ("Cookie",))
                 return response
-            key = _page_key(request, query)
             generations = _generations(topics)
             page = _local_pages.get(_local_key(key))
             if not _fresh(page, generations):

@@ -36,7 +36,7 @@ THANKS_REFRESH_FOR = timedelta(minutes=15)
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@public_page(topics=("campaign", "donations"), query=("cancelled",))
+@public_page(topics=("campaign", "donations"), query={"cancelled": "1"})
 def donate(request):
     if not stripe_gateway.stripe_configured():
         return render(request, "donations/not_set_up.html")

@@ -22,11 +22,14 @@ from events.selectors import (
 )
 from events.services import SignupClosed, rsvp_cancel, rsvp_create
 
+# The query values worth caching a page for (others are rendered, never stored).
+KIND_VALUES = "canvass|phonebank"
+MONTH_VALUES = r"20\d\d-(0[1-9]|1[0-2])"
 RSVP_RATE = RateLimit(scope="rsvp", limit=10, window_seconds=600)
 
 
 @require_safe
-@public_page(topics=("campaign", "events"), query=("kind", "month"))
+@public_page(topics=("campaign", "events"), query={"kind": KIND_VALUES, "month": MONTH_VALUES})
 def calendar(request):
     form = MonthForm(request.GET)
     kind, month = "", ""
@@ -123,7 +126,7 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
 
 
 @require_safe
-@public_page(topics=("campaign", "events"), query=("kind",))
+@public_page(topics=("campaign", "events"), query={"kind": KIND_VALUES})
 def feed_ics(request):
     kind = request.GET.get("kind", "")
     kind = kind if kind in Event.Kind.values else ""

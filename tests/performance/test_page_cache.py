@@ -243,3 +243,17 @@ def test_a_change_made_by_another_process_shows_within_a_second(handful):
 
     time.sleep(pagecache.GENERATION_CHECK_SECONDS + 0.1)
     assert b"Mackworth phone-in" in visitor.get("/events/").content
+
+
+def test_made_up_query_values_and_host_ports_never_fill_the_cache(handful, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1"]
+    Client().get("/events/?kind=canvass")
+    assert cached(Client(), "/events/?kind=canvass")
+
+    for n in range(5):
+        Client().get(f"/events/?kind=k{n}&month=x{n}")
+        assert not cached(Client(), f"/events/?kind=k{n}&month=x{n}")  # rendered, not stored
+        Client().get("/events/?kind=canvass", HTTP_HOST=f"127.0.0.1:{9000 + n}")
+
+    # Another port in the Host header is the same page as the site's own address.
+    assert cached(Client(HTTP_HOST="127.0.0.1:9999"), "/events/?kind=canvass")
