@@ -4,24 +4,23 @@ preferences, cancel). Only superusers read it, so the Data manager role loses it
 from django.db import migrations
 
 
-def remove(apps, schema_editor):
+def _outbox_permission_and_group(apps):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     permission = Permission.objects.filter(
         content_type__app_label="campaign_site", codename="view_outboundemail"
     ).first()
-    group = Group.objects.filter(name="Data manager").first()
+    return permission, Group.objects.filter(name="Data manager").first()
+
+
+def remove(apps, schema_editor):
+    permission, group = _outbox_permission_and_group(apps)
     if permission and group:
         group.permissions.remove(permission)
 
 
 def restore(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permission = Permission.objects.filter(
-        content_type__app_label="campaign_site", codename="view_outboundemail"
-    ).first()
-    group = Group.objects.filter(name="Data manager").first()
+    permission, group = _outbox_permission_and_group(apps)
     if permission and group:
         group.permissions.add(permission)
 
