@@ -3,13 +3,18 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 
 from campaign_site.models import AuditEvent, CampaignSettings, OutboundEmail
 from campaign_site.seed import CAMPAIGN
+from campaign_site.selectors import campaign_settings_get
 from campaign_site.services import campaign_settings_update, mail_check_send
 from campaign_site.two_factor import two_factor_enrolment_token, two_factor_has_device
 
@@ -64,7 +69,7 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
         ("Data retention", {"fields": ["volunteer_data_retained_until"]}),
     ]
 
-    actions = ["send_test_email"]
+    change_form_template = "admin/campaign_site/campaignsettings/change_form.html"
 
     form = CampaignSettingsForm
 
@@ -77,18 +82,38 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
             return []
         return ["volunteer_data_retained_until"]
 
-    @admin.action(description="Send a test email to me")
-    def send_test_email(self, request, queryset):
-        if not request.user.email:
+    def changelist_view(self, request, extra_context=None):
+        # One row: go straight to it.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        campaign_settings_get()
+        return redirect("admin:campaign_site_campaignsettings_change", 1)
+
+    def get_urls(self):
+        own = [
+            path(
+                "send-test-email/",
+                self.admin_site.admin_view(self.send_test_email_view),
+                name="campaign_site_campaignsettings_send_test_email",
+            )
+        ]
+        return own + super().get_urls()
+
+    @method_decorator(require_POST)
+    def send_test_email_view(self, request):
+        """Queue a test email to the organiser, to check that mail reaches an inbox."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.user.email:
+            mail_check_send(to=request.user.email, requested_by=request.user.get_username())
+            self.message_user(
+                request, f"A test email is on its way to {request.user.email}: check your inbox."
+            )
+        else:
             self.message_user(
                 request, "Your account has no email address: add one first.", messages.ERROR
             )
-            return
-        mail_check_send(to=request.user.email, requested_by=request.user.get_username())
-        self.message_user(
-            request,
-            f"A test email is on its way to {request.user.email}. Check the outbox for its status.",
-        )
+        return redirect("admin:campaign_site_campaignsettings_change", 1)
 
     def has_delete_permission(self, request, obj=None):
         return False

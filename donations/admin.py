@@ -5,7 +5,7 @@ import csv
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from donations.exports import SPENDING_RETURN_HEADER, spending_return_export
 from donations.models import Donation, DonationSettings, DonationToCheck, Donor, Payment
 from donations.money import pence_to_text
 from donations.selectors import (
+    donation_settings_get,
     donations_with_donor_totals,
     donor_gifts_with_running_total,
     donors_with_totals,
@@ -87,8 +88,14 @@ class DonationSettingsAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        # One row: go straight to it (made with its defaults on first use).
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return redirect("admin:donations_donationsettings_change", donation_settings_get().pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
         setup_hint(request)
-        return super().changelist_view(request, extra_context)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         donation_settings_update(settings_row=obj)

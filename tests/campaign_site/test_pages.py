@@ -73,9 +73,12 @@ def test_campaign_settings_cannot_be_deleted_or_duplicated(admin_client):
 
 
 def test_organiser_sends_a_test_email_from_admin(admin_client, admin_user):
-    url = reverse("admin:campaign_site_campaignsettings_changelist")
+    change = admin_client.get(reverse("admin:campaign_site_campaignsettings_changelist"))
+    assert change.url == reverse("admin:campaign_site_campaignsettings_change", args=[1])
+    url = reverse("admin:campaign_site_campaignsettings_send_test_email")
+    assert "Send a test email to me" in admin_client.get(change.url).content.decode()
 
-    admin_client.post(url, {"action": "send_test_email", "_selected_action": ["1"]})
+    admin_client.post(url)
 
     email = OutboundEmail.objects.get()
     assert email.to == admin_user.email
