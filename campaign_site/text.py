@@ -29,3 +29,18 @@ def render_organiser_text(text: str) -> SafeString:
         link_rel="noopener noreferrer",
     )
     return mark_safe(cleaned)  # noqa: S308 - cleaned by nh3 with an allow-list just above
+
+
+MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+STRONG = re.compile(r"(\*\*|__)(\S(?:.*?\S)?)\1")
+EMPHASIS = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
+HEADING = re.compile(r"^#{1,6}\s+", re.MULTILINE)
+
+
+def render_organiser_plain(text: str) -> str:
+    """The same organiser text for the plain-text part of an email: Markdown marks removed,
+    and a link written as [label](address) shown as "label (address)"."""
+    text = MARKDOWN_LINK.sub(r"\1 (\2)", text)
+    text = STRONG.sub(r"\2", text)
+    text = EMPHASIS.sub(r"\1", text)
+    return HEADING.sub("", text)

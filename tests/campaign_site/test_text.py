@@ -28,3 +28,17 @@ def test_bare_addresses_become_links():
     html = render_organiser_text("Join at https://meet.example.org/abc.")
 
     assert '<a href="https://meet.example.org/abc" rel="noopener noreferrer">' in html
+
+
+def test_the_plain_text_version_drops_markdown_marks_and_spells_out_links():
+    from campaign_site.text import render_organiser_plain
+
+    text = (
+        "## Costs\n\nThe court has **decided**: read it [here](https://example.org/costs)."
+        "\n\n*Thank you*, snake_case_name stays."
+    )
+
+    assert render_organiser_plain(text) == (
+        "Costs\n\nThe court has decided: read it here (https://example.org/costs).\n\n"
+        "Thank you, snake_case_name stays."
+    )
