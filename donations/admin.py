@@ -316,7 +316,8 @@ class DonationAdmin(admin.ModelAdmin):
                         note=note,
                     )
                     messages.success(request, f"D{donation.pk} returned: {donation.return_method}.")
-                return HttpResponseRedirect(change_url)
+                # Back to the queue, where the next gift to check is waiting.
+                return HttpResponseRedirect(reverse("admin:donations_donationtocheck_changelist"))
             except ValidationError as exc:
                 error = " ".join(exc.messages)
             except stripe_gateway.PaymentProviderError as exc:

@@ -110,6 +110,7 @@ def test_accept_records_who_and_when(admin_client, client, admin_user):
     )
 
     assert response.status_code == 302
+    assert response.url == "/admin/donations/donationtocheck/"  # on to the next gift
     donation.refresh_from_db()
     assert donation.check_status == Donation.Check.ACCEPTED
     assert donation.checked_by == admin_user
