@@ -38,6 +38,7 @@ def calendar(request):
     today = timezone.localdate(timezone=LONDON)
     this_month = date(today.year, today.month, 1)
     context = {
+        "this_month": this_month,
         "kind": kind,
         "today": today,
         "this_month_url": _calendar_url(kind, this_month),

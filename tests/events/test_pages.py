@@ -204,3 +204,14 @@ def test_the_home_page_lists_the_next_sessions_of_each_kind(client):
 @pytest.mark.parametrize("path", ["/events/", "/events/calendar.ics"])
 def test_head_requests_are_answered_like_get(client, path):
     assert client.head(path).status_code == 200
+
+
+def test_an_empty_month_is_described_by_its_name(client):
+    today = timezone.localdate()
+    later = (today.replace(day=1) + timedelta(days=100)).replace(day=1)
+
+    this_month = client.get(f"/events/?month={today:%Y-%m}").content.decode()
+    future = client.get(f"/events/?month={later:%Y-%m}").content.decode()
+
+    assert f"for the rest of {today:%B} yet" in this_month
+    assert f"in {later:%B %Y} yet" in future
