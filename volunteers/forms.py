@@ -95,5 +95,18 @@ class FooterSignupForm(HoneypotMixin):
 class PreferencesForm(InterestsMixin):
     name = forms.CharField(label="Name (optional)", max_length=100, required=False)
     postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
+    phone = forms.CharField(
+        label="Phone (optional)",
+        max_length=20,
+        required=False,
+        help_text="Clear it and save to remove your number from our records.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def clean_phone(self):
+        try:
+            return normalise_uk_phone(self.cleaned_data.get("phone", ""))
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
 
     field_order = ["wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts"]

@@ -178,8 +178,10 @@ def supporter_update_preferences(
     wants_updates: bool,
     wants_canvass_alerts: bool,
     wants_phonebank_alerts: bool,
+    phone: str | None = None,
 ) -> Supporter:
     """Save what a supporter chose on their preferences page (reached from their inbox).
+    `phone` None leaves the number as it is; "" removes it.
 
     New or changed interests are recorded as consent with the page's wording; choosing
     nothing at all is unsubscribing.
@@ -192,11 +194,13 @@ def supporter_update_preferences(
     }
     supporter.name = name.strip()
     supporter.postcode = normalise_postcode(postcode)
+    if phone is not None:
+        supporter.phone = normalise_uk_phone(phone)
     supporter.full_clean(exclude=["email"], validate_unique=False)
     now = timezone.now()
     before = {field: getattr(supporter, field) for field in INTEREST_FIELDS}
     if not any(interests.values()):
-        supporter.save(update_fields=["name", "postcode"])
+        supporter.save(update_fields=["name", "postcode", "phone"])
         return supporter_unsubscribe(supporter=supporter)
     if interests != before or not supporter.is_subscribed:
         Consent.objects.create(
@@ -213,7 +217,14 @@ def supporter_update_preferences(
     supporter.confirmed_at = supporter.confirmed_at or now
     supporter.unsubscribed_at = None
     supporter.save(
-        update_fields=["name", "postcode", *INTEREST_FIELDS, "confirmed_at", "unsubscribed_at"]
+        update_fields=[
+            "name",
+            "postcode",
+            "phone",
+            *INTEREST_FIELDS,
+            "confirmed_at",
+            "unsubscribed_at",
+        ]
     )
     return supporter
 

@@ -140,6 +140,7 @@ def preferences(request, token):
     initial = {
         "name": supporter.name,
         "postcode": supporter.postcode,
+        "phone": supporter.phone,
         "wants_updates": supporter.is_subscribed and supporter.wants_updates,
         "wants_canvass_alerts": supporter.is_subscribed and supporter.wants_canvass_alerts,
         "wants_phonebank_alerts": supporter.is_subscribed and supporter.wants_phonebank_alerts,
@@ -168,6 +169,7 @@ def _initial_for(supporter: Supporter) -> dict:
     return {
         "name": supporter.name,
         "postcode": supporter.postcode,
+        "phone": supporter.phone,
         "wants_updates": supporter.wants_updates,
         "wants_canvass_alerts": supporter.wants_canvass_alerts,
         "wants_phonebank_alerts": supporter.wants_phonebank_alerts,

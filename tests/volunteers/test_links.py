@@ -176,3 +176,16 @@ def test_the_one_click_unsubscribe_answer_gives_away_no_other_link():
     assert response.status_code == 200
     assert "You have unsubscribed" in response.content.decode()
     assert path_of(links["preferences_url"]) not in response.content.decode()
+
+
+def test_a_supporter_can_remove_their_phone_number_without_erasing_everything(client):
+    supporter = SupporterFactory(wants_updates=True, phone="+447700900123", name="Sam")
+    url = path_of(supporter_email_links(supporter)["preferences_url"])
+    assert b"+447700900123" in client.get(url).content
+
+    client.post(url, {"wants_updates": "on", "name": "Sam", "phone": ""})
+
+    supporter.refresh_from_db()
+    assert supporter.phone == "" and supporter.name == "Sam" and supporter.wants_updates
+    bad = client.post(url, {"wants_updates": "on", "phone": "not a phone"})
+    assert b"phone" in bad.content.lower() and bad.status_code == 200
