@@ -54,7 +54,11 @@ class BrowserSession:
         )
 
     def new_page(self, width: int, height: int) -> BrowserPage:
-        context = self.browser.new_context(viewport={"width": width, "height": height})
+        # Reduced motion: no colour transitions, so accessibility checks see what stays on the
+        # screen rather than a frame half-way through a hover fading out.
+        context = self.browser.new_context(
+            viewport={"width": width, "height": height}, reduced_motion="reduce"
+        )
         visit = BrowserPage(page=context.new_page())
         visit.page.on("request", lambda request: visit.requests.append(request.url))
         visit.page.on(
