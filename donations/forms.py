@@ -1,7 +1,6 @@
 import uuid
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from campaign_site.forms import HoneypotMixin
 from donations.models import PERMISSIBILITY_THRESHOLD_PENCE, Donation, DonationSettings
@@ -108,10 +107,8 @@ class DonateForm(HoneypotMixin):
         )
 
     def clean_postcode(self):
-        try:
-            return normalise_postcode(self.cleaned_data.get("postcode", ""))
-        except ValidationError as error:
-            raise ValidationError(error.messages) from None
+        # Raises ValidationError with the message shown next to the field.
+        return normalise_postcode(self.cleaned_data.get("postcode", ""))
 
     def clean(self):
         cleaned = super().clean()

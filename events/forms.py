@@ -1,5 +1,4 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
 from campaign_site.forms import HoneypotMixin
 from volunteers.consent import RSVP_OPT_IN_HELP, RSVP_OPT_IN_LABEL
@@ -33,10 +32,8 @@ class RsvpForm(HoneypotMixin):
         return self.cleaned_data["first_name"].strip()
 
     def clean_phone(self):
-        try:
-            return normalise_uk_phone(self.cleaned_data["phone"])
-        except ValidationError as exc:
-            raise forms.ValidationError(exc.messages) from exc
+        # Raises ValidationError with the message shown next to the field.
+        return normalise_uk_phone(self.cleaned_data["phone"])
 
 
 class MonthForm(forms.Form):

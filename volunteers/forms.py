@@ -1,5 +1,4 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
 from campaign_site.forms import HoneypotMixin
 from volunteers.consent import INTEREST_LABELS
@@ -21,10 +20,8 @@ class InterestsMixin(forms.Form):
         return [self["wants_updates"], self["wants_canvass_alerts"], self["wants_phonebank_alerts"]]
 
     def clean_postcode(self):
-        try:
-            return normalise_postcode(self.cleaned_data.get("postcode", ""))
-        except ValidationError as error:
-            raise ValidationError(error.messages) from None
+        # Raises ValidationError with the message shown next to the field.
+        return normalise_postcode(self.cleaned_data.get("postcode", ""))
 
 
 class JoinForm(HoneypotMixin, InterestsMixin):
@@ -60,10 +57,8 @@ class JoinForm(HoneypotMixin, InterestsMixin):
     field_order = ["email", "name", "postcode", "phone"]
 
     def clean_phone(self):
-        try:
-            return normalise_uk_phone(self.cleaned_data.get("phone", ""))
-        except ValidationError as error:
-            raise ValidationError(error.messages) from None
+        # Raises ValidationError with the message shown next to the field.
+        return normalise_uk_phone(self.cleaned_data.get("phone", ""))
 
     def clean(self):
         cleaned = super().clean()
@@ -104,9 +99,7 @@ class PreferencesForm(InterestsMixin):
     )
 
     def clean_phone(self):
-        try:
-            return normalise_uk_phone(self.cleaned_data.get("phone", ""))
-        except ValidationError as error:
-            raise ValidationError(error.messages) from None
+        # Raises ValidationError with the message shown next to the field.
+        return normalise_uk_phone(self.cleaned_data.get("phone", ""))
 
     field_order = ["wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts"]
