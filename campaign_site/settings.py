@@ -13,6 +13,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from campaign_site.roles import ROLES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CAMPAIGN_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -52,7 +54,7 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 
 INSTALLED_APPS = [
-    "campaign_site.apps.CampaignAdminConfig",
+    "campaign_site.core.apps.CampaignAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,10 +63,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_otp",
-    "campaign_site.apps.TwoFactorDevicesConfig",
+    "campaign_site.core.apps.TwoFactorDevicesConfig",
     "crispy_forms",
     "crispy_bootstrap5",
-    "campaign_site",
+    "campaign_site.core",
     "volunteers",
     "events",
     "donations",
@@ -72,7 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "campaign_site.middleware.SecurityHeadersMiddleware",
+    "campaign_site.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,8 +98,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "campaign_site.context_processors.campaign",
-                "campaign_site.pagecache.page_cache_context",
+                "campaign_site.core.context_processors.campaign",
+                "campaign_site.core.pagecache.page_cache_context",
             ],
         },
     },
@@ -111,12 +113,15 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "campaign_site.User"
+# Staff roles (groups and their permissions), synced after every migrate.
+CAMPAIGN_ROLES = ROLES
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "campaign_site.cache.ResilientRedisCache",
+            "BACKEND": "campaign_site.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "campaign",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -200,7 +205,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
-        "task": "campaign_site.tasks.outbox_sweep_task",
+        "task": "campaign_site.core.tasks.outbox_sweep_task",
         "schedule": crontab(minute="*"),
     },
     # Session reminders that are due, and new-session alerts whose task was lost.

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from campaign_site import views
+from campaign_site.core import views
 
 urlpatterns = [
     path("", views.home, name="home"),

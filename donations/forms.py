@@ -2,7 +2,7 @@ import uuid
 
 from django import forms
 
-from campaign_site.forms import HoneypotMixin
+from campaign_site.core.forms import HoneypotMixin
 from donations.models import PERMISSIBILITY_THRESHOLD_PENCE, Donation, DonationSettings
 from donations.money import pence_to_text, pounds_text_to_pence
 from donations.services import GiftDetails

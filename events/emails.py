@@ -8,9 +8,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign_site.models import OutboundEmail
-from campaign_site.outbox import outbox_enqueue
-from campaign_site.text import render_organiser_text
+from campaign_site.core.models import OutboundEmail
+from campaign_site.core.outbox import outbox_enqueue
+from campaign_site.core.text import render_organiser_text
 from events.ics import event_ics_attachment, event_url, google_calendar_url
 from events.models import Event, Rsvp
 from events.tokens import rsvp_cancel_token

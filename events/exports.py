@@ -5,9 +5,9 @@ import io
 
 from django.utils import timezone
 
-from campaign_site.audit import audit_record
-from campaign_site.csv_cells import csv_safe_cell
-from campaign_site.models import AuditEvent
+from campaign_site.core.audit import audit_record
+from campaign_site.core.csv_cells import csv_safe_cell
+from campaign_site.core.models import AuditEvent
 from events.models import Event, Rsvp
 
 HEADER = ["session", "starts", "first name", "email", "phone", "status", "attended", "joined"]

@@ -1,6 +1,6 @@
 from django import forms
 
-from campaign_site.forms import HoneypotMixin
+from campaign_site.core.forms import HoneypotMixin
 from volunteers.consent import RSVP_OPT_IN_HELP, RSVP_OPT_IN_LABEL
 from volunteers.validators import normalise_uk_phone
 

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from campaign_site.pagecache import public_page
-from campaign_site.ratelimit import RateLimit, ratelimit_hit
-from campaign_site.selectors import campaign_settings_get
+from campaign_site.core.pagecache import public_page
+from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
+from campaign_site.core.selectors import campaign_settings_get
 from events.forms import MonthForm, RsvpForm
 from events.ics import LONDON, calendar_build, google_calendar_url
 from events.models import Event, Rsvp

@@ -36,6 +36,12 @@ def services_available() -> bool:
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests create many accounts; the real hasher's deliberate slowness buys them nothing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def isolated_cache(settings):
     """Each test gets its own cache namespace (flushing would also empty the broker)."""
     caches = {name: dict(config) for name, config in settings.CACHES.items()}

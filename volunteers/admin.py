@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from campaign_site.text import render_organiser_text
+from campaign_site.core.text import render_organiser_text
 from volunteers.exports import supporter_status, supporters_export
 from volunteers.models import Consent, Supporter, Update
 from volunteers.retention import retention_plan

@@ -3,9 +3,9 @@
 import csv
 from collections.abc import Iterable, Iterator
 
-from campaign_site.audit import audit_record
-from campaign_site.csv_cells import csv_safe_cell
-from campaign_site.models import AuditEvent
+from campaign_site.core.audit import audit_record
+from campaign_site.core.csv_cells import csv_safe_cell
+from campaign_site.core.models import AuditEvent
 from volunteers.models import Supporter
 
 COLUMNS = [

@@ -1,6 +1,6 @@
 from django import forms
 
-from campaign_site.forms import HoneypotMixin
+from campaign_site.core.forms import HoneypotMixin
 from volunteers.consent import INTEREST_LABELS
 from volunteers.validators import normalise_postcode, normalise_uk_phone
 

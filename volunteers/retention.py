@@ -8,9 +8,9 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from campaign_site.audit import audit_record
-from campaign_site.models import AuditEvent
-from campaign_site.selectors import campaign_settings_get
+from campaign_site.core.audit import audit_record
+from campaign_site.core.models import AuditEvent
+from campaign_site.core.selectors import campaign_settings_get
 from volunteers.models import Supporter
 from volunteers.services import supporter_erase
 

@@ -6,7 +6,7 @@ from django.db.models import CharField, F, Func, IntegerField, OuterRef, Subquer
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from volunteers.models import Consent, Supporter, Suppression, suppression_hash
 
 PREFERENCES_SALT = "volunteers.preferences"

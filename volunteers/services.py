@@ -8,9 +8,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaign_site.audit import audit_record
-from campaign_site.models import AuditEvent, OutboundEmail
-from campaign_site.outbox import outbox_enqueue
+from campaign_site.core.audit import audit_record
+from campaign_site.core.models import AuditEvent, OutboundEmail
+from campaign_site.core.outbox import outbox_enqueue
 from volunteers.consent import consent_wording
 from volunteers.models import (
     Consent,

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from campaign_site.core.workers import enqueue_now
 from volunteers.retention import retention_erase_due
 from volunteers.update_services import update_fan_out, update_fan_out_resume_stalled
 
@@ -14,7 +15,7 @@ def update_fan_out_sweep_task() -> int:
     """Periodic: restart fan-outs that stalled (a broker outage, a worker that died)."""
     stalled = update_fan_out_resume_stalled()
     for update_id in stalled:
-        update_fan_out_task.delay(update_id)
+        enqueue_now(update_fan_out_task.name, update_id)
     return len(stalled)
 
 

@@ -13,12 +13,17 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
-from campaign_site.audit import audit_record
-from campaign_site.models import AuditEvent, OutboundEmail
-from campaign_site.outbox import RenderedEmail, outbox_enqueue, outbox_enqueue_many, outbox_render
-from campaign_site.text import render_organiser_text
+from campaign_site.core.audit import audit_record
+from campaign_site.core.models import AuditEvent, OutboundEmail
+from campaign_site.core.outbox import (
+    RenderedEmail,
+    outbox_enqueue,
+    outbox_enqueue_many,
+    outbox_render,
+)
+from campaign_site.core.text import render_organiser_text
+from campaign_site.core.workers import enqueue_after_commit
 from volunteers.models import Supporter, Suppression, Update, suppression_hash
 from volunteers.selectors import supporter_email_links, supporter_list_unsubscribe_headers
 
@@ -92,17 +97,8 @@ def update_request_send(*, update: Update, user) -> Update:
         what=f"Update #{update.pk} '{update.subject}' to {update.get_audience_display().lower()}",
         rows=Supporter.objects.audience(update.audience).count(),
     )
-    transaction.on_commit(lambda: _start_fan_out(update.pk))
+    enqueue_after_commit("volunteers.tasks.update_fan_out_task", update.pk)
     return update
-
-
-def _start_fan_out(update_id: int) -> None:
-    from volunteers.tasks import update_fan_out_task
-
-    try:
-        update_fan_out_task.delay(update_id)
-    except BrokerError:
-        logger.warning("Broker unavailable: update %s will be fanned out later", update_id)
 
 
 def update_fan_out(*, update_id: int, chunk_size: int = FAN_OUT_CHUNK_SIZE) -> int:

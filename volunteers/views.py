@@ -5,8 +5,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from campaign_site.pagecache import public_page
-from campaign_site.ratelimit import RateLimit, ratelimit_hit
+from campaign_site.core.pagecache import public_page
+from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
 from volunteers.consent import JOIN_STATEMENT, PREFERENCES_STATEMENT
 from volunteers.forms import JoinForm, PreferencesForm
 from volunteers.models import Supporter

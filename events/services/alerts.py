@@ -5,9 +5,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from campaign_site.audit import audit_record
-from campaign_site.models import AuditEvent, OutboundEmail
-from campaign_site.outbox import outbox_enqueue_many, outbox_render
+from campaign_site.core.audit import audit_record
+from campaign_site.core.models import AuditEvent, OutboundEmail
+from campaign_site.core.outbox import outbox_enqueue_many, outbox_render
 from events.emails import event_email_context
 from events.models import Event
 from volunteers.models import Supporter

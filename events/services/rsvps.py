@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from campaign_site.pagecache import public_pages_invalidate
+from campaign_site.core.pagecache import public_pages_invalidate
 from events.emails import rsvp_email_send
 from events.models import Event, Rsvp
 from volunteers.models import Supporter

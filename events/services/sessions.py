@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from campaign_site.audit import audit_record
-from campaign_site.models import AuditEvent
-from campaign_site.pagecache import public_pages_invalidate
+from campaign_site.core.audit import audit_record
+from campaign_site.core.models import AuditEvent
+from campaign_site.core.pagecache import public_pages_invalidate
+from campaign_site.core.workers import enqueue_after_commit
 from events.emails import rsvp_email_send
 from events.ics import LONDON
 from events.models import Event, Rsvp
@@ -111,8 +112,6 @@ def event_update(*, event: Event, now: datetime | None = None) -> Event:
 @transaction.atomic
 def event_publish(*, event: Event, now: datetime | None = None) -> bool:
     """Put a draft on the calendar; the new-session alerts go out after commit."""
-    from events.tasks import event_alerts_task
-
     public_pages_invalidate(topics=("events",))
     now = now or timezone.now()
     event = Event.objects.select_for_update().get(pk=event.pk)
@@ -122,7 +121,7 @@ def event_publish(*, event: Event, now: datetime | None = None) -> bool:
     event.status = Event.Status.PUBLISHED
     event.published_at = now
     event.save(update_fields=["status", "published_at", "updated_at"])
-    transaction.on_commit(lambda: event_alerts_task.delay(event.pk))
+    enqueue_after_commit("events.tasks.event_alerts_task", event.pk)
     return True
 
 

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from campaign_site.text import render_organiser_text
+from campaign_site.core.text import render_organiser_text
 from events.selectors import next_sessions_by_kind
 
 register = template.Library()

@@ -8,7 +8,7 @@
    response through the same middleware: every page's throughput is shown as a ratio of it,
    measured right before the page at the same level.
    Visitors without cookies (all of a spike) get public pages from the page cache
-   (campaign_site/pagecache.py); one more row measures the home page for a visitor with a
+   (campaign_site/core/pagecache.py); one more row measures the home page for a visitor with a
    session cookie, which is rendered for them every time: the cost without that cache.
 4. The slowest GET page is profiled in-process (cProfile) to show where its time goes, as
    served and as rendered for a visitor with a session.

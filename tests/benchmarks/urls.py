@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.urls import path
 
 import volunteers.views
-from campaign_site.ratelimit import RateLimit
+from campaign_site.core.ratelimit import RateLimit
 from campaign_site.urls import urlpatterns as site_urlpatterns
 
 volunteers.views.SIGNUP_RATE = RateLimit(scope="signup", limit=10**9, window_seconds=600)

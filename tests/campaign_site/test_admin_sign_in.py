@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from campaign_site.login_guard import MAX_FAILURES_PER_ACCOUNT
+from campaign_site.core.login_guard import MAX_FAILURES_PER_ACCOUNT
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,8 @@ def test_a_password_alone_cannot_enrol_a_device(client, organiser):
 
 def enrolment_link_for(user, admin_client) -> str:
     response = admin_client.post(
-        "/admin/auth/user/", {"action": "make_two_factor_links", "_selected_action": [user.pk]}
+        "/admin/campaign_site/user/",
+        {"action": "make_two_factor_links", "_selected_action": [user.pk]},
     )
     return re.search(
         r"<code>https?://[^/]+(/admin/two-factor/setup/[^<]+)</code>", response.content.decode()
@@ -84,7 +85,7 @@ def test_a_link_from_a_superuser_enrols_an_authenticator_app(client, organiser, 
     assert (
         "Already has a device"
         in admin_client.post(
-            "/admin/auth/user/",
+            "/admin/campaign_site/user/",
             {"action": "make_two_factor_links", "_selected_action": [organiser.pk]},
         ).content.decode()
     )
@@ -102,7 +103,7 @@ def test_a_link_works_only_for_its_own_account(client, organiser, admin_client):
 
 
 def test_wrong_codes_still_count_after_the_password_is_entered_again(client, organiser):
-    from campaign_site.login_guard import MAX_FAILURES_PER_ACCOUNT
+    from campaign_site.core.login_guard import MAX_FAILURES_PER_ACCOUNT
 
     TOTPDevice.objects.create(user=organiser, name="Authenticator app", confirmed=True)
     for _ in range(MAX_FAILURES_PER_ACCOUNT):

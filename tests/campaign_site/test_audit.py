@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from campaign_site.audit import audit_record
-from campaign_site.models import AuditEvent
+from campaign_site.core.audit import audit_record
+from campaign_site.core.models import AuditEvent
 from tests.support.admin import sign_in_with_two_factor
 
 pytestmark = pytest.mark.django_db

@@ -108,8 +108,8 @@ def test_the_admin_home_lists_what_to_do_before_going_live(admin_client, setting
 
 
 def test_nothing_is_listed_once_everything_is_set(admin_client, settings):
-    from campaign_site.selectors import campaign_settings_get
-    from campaign_site.services import campaign_settings_update
+    from campaign_site.core.selectors import campaign_settings_get
+    from campaign_site.core.services import campaign_settings_update
 
     settings.EMAIL_HOST, settings.DEFAULT_FROM_EMAIL = "smtp.example.org", "team@example.org"
     settings.STRIPE_SECRET_KEY, settings.SITE_IS_HTTPS = "sk_live_x", True

@@ -5,8 +5,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from campaign_site.models import OutboundEmail
-from campaign_site.outbox import outbox_enqueue, outbox_enqueue_many, outbox_send, outbox_sweep
+from campaign_site.core.models import OutboundEmail
+from campaign_site.core.outbox import outbox_enqueue, outbox_enqueue_many, outbox_send, outbox_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +185,7 @@ def test_subjects_are_plain_text_not_html_escaped(test_email_templates):
 def test_the_plain_text_part_is_never_marked_safe_html(test_email_templates):
     from django.utils.safestring import SafeData
 
-    from campaign_site.outbox import outbox_render
+    from campaign_site.core.outbox import outbox_render
 
     rendered = outbox_render(template=test_email_templates, context={"name": "<script>"})
 

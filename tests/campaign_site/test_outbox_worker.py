@@ -7,9 +7,9 @@ import time
 import pytest
 from django.db import transaction
 
-from campaign_site.models import OutboundEmail
-from campaign_site.services import mail_check_send
-from campaign_site.tasks import outbox_sweep_task
+from campaign_site.core.models import OutboundEmail
+from campaign_site.core.services import mail_check_send
+from campaign_site.core.tasks import outbox_sweep_task
 from tests.support.worker import PROJECT_DIR, CeleryWorker
 
 pytestmark = pytest.mark.services
@@ -44,7 +44,7 @@ def test_a_queued_email_arrives_once_with_both_parts(worker, mailbox):
 
 
 def test_the_same_key_queued_twice_sends_once(worker, test_email_templates, mailbox):
-    from campaign_site.outbox import outbox_enqueue
+    from campaign_site.core.outbox import outbox_enqueue
 
     def enqueue():
         with transaction.atomic():
@@ -92,7 +92,7 @@ def test_broker_down_when_written_then_the_sweep_sends_it(worker, mailbox):
 import time, django
 django.setup()
 from django.db import transaction
-from campaign_site.services import mail_check_send
+from campaign_site.core.services import mail_check_send
 started = time.monotonic()
 with transaction.atomic():
     mail_check_send(to="kim@example.org", requested_by="organiser")

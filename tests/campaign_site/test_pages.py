@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from campaign_site.models import CampaignSettings, OutboundEmail
-from campaign_site.selectors import campaign_settings_get
+from campaign_site.core.models import CampaignSettings, OutboundEmail
+from campaign_site.core.selectors import campaign_settings_get
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def test_organiser_sends_a_test_email_from_admin(admin_client, admin_user):
 
 
 def test_outbox_is_read_only_in_admin(admin_client, test_email_templates):
-    from campaign_site.outbox import outbox_enqueue
+    from campaign_site.core.outbox import outbox_enqueue
 
     email = outbox_enqueue(
         key="hello:admin",

@@ -19,7 +19,7 @@ PAGES = {
     "campaign_site_campaignsettings": {"Organiser"},
     "campaign_site_outboundemail": set(),
     "campaign_site_auditevent": set(),
-    "auth_user": set(),
+    "campaign_site_user": set(),
     "auth_group": set(),
     "otp_totp_totpdevice": set(),
     "volunteers_supporter": {"Data manager"},
@@ -91,7 +91,12 @@ def test_exports_of_personal_data_need_their_own_permission(client, role, record
 
 
 def test_only_a_superuser_manages_accounts(admin_client):
-    for page in ["auth_user", "auth_group", "otp_totp_totpdevice", "campaign_site_auditevent"]:
+    for page in [
+        "campaign_site_user",
+        "auth_group",
+        "otp_totp_totpdevice",
+        "campaign_site_auditevent",
+    ]:
         assert admin_client.get(reverse(f"admin:{page}_changelist")).status_code == 200
 
 
@@ -100,7 +105,7 @@ def test_roles_cannot_give_themselves_more(client):
     user = get_user_model().objects.get(username="organiser")
 
     response = client.post(
-        reverse("admin:auth_user_change", args=[user.pk]),
+        reverse("admin:campaign_site_user_change", args=[user.pk]),
         {"username": "organiser", "is_superuser": "on", "is_staff": "on"},
     )
 
@@ -120,7 +125,7 @@ def test_roles_cannot_give_themselves_more(client):
     ],
 )
 def test_only_organisers_act_on_sessions(client, action, extra):
-    from campaign_site.models import OutboundEmail
+    from campaign_site.core.models import OutboundEmail
     from events.models import Event
 
     draft = EventFactory(status=Event.Status.DRAFT)
@@ -139,7 +144,7 @@ def test_only_organisers_act_on_sessions(client, action, extra):
 
 
 def test_cancelling_and_alerts_are_audited_as_bulk_email(admin_client):
-    from campaign_site.models import AuditEvent
+    from campaign_site.core.models import AuditEvent
     from events.services import event_alerts_send
 
     published = EventFactory()
@@ -168,7 +173,7 @@ def test_cancelling_and_alerts_are_audited_as_bulk_email(admin_client):
 def test_only_a_superuser_sets_the_retention_date(admin_client):
     from django.test import Client
 
-    from campaign_site.models import CampaignSettings
+    from campaign_site.core.models import CampaignSettings
 
     client = staff_in(Client(), "Organiser")
     url = reverse("admin:campaign_site_campaignsettings_change", args=[1])

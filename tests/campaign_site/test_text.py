@@ -1,4 +1,4 @@
-from campaign_site.text import render_organiser_text
+from campaign_site.core.text import render_organiser_text
 
 
 def test_raw_html_is_shown_as_text_never_run():
@@ -31,7 +31,7 @@ def test_bare_addresses_become_links():
 
 
 def test_the_plain_text_version_drops_markdown_marks_and_spells_out_links():
-    from campaign_site.text import render_organiser_plain
+    from campaign_site.core.text import render_organiser_plain
 
     text = (
         "## Costs\n\nThe court has **decided**: read it [here](https://example.org/costs)."

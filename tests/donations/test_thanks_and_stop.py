@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from donations.models import Donation
 from donations.tokens import stop_monthly_token
 from tests.donations.helpers import form_data, pay, post_event

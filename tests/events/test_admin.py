@@ -5,12 +5,13 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaign_site.models import AuditEvent, OutboundEmail
+from campaign_site.core.models import AuditEvent, OutboundEmail
 from events.models import Event, Rsvp
 from tests.events.factories import EventFactory, RsvpFactory, SupporterFactory
 from tests.support.admin import sign_in_with_two_factor
@@ -200,7 +201,7 @@ def test_email_the_people_going(admin_client, canvass):
 
 def test_csv_export_needs_the_permission(client, canvass):
     RsvpFactory(event=canvass, first_name="=HYPERLINK()", supporter__email="csv@example.org")
-    organiser = User.objects.create_user("organiser", password="x", is_staff=True)
+    organiser = get_user_model().objects.create_user("organiser", password="x", is_staff=True)
     organiser.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_event", "change_event"])
     )
@@ -213,7 +214,7 @@ def test_csv_export_needs_the_permission(client, canvass):
     refused_audits = AuditEvent.objects.count()
 
     organiser.user_permissions.add(Permission.objects.get(codename="export_rsvps"))
-    organiser = User.objects.get(pk=organiser.pk)
+    organiser = get_user_model().objects.get(pk=organiser.pk)
     response = action(client, "export_rsvps_csv", [canvass])
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"

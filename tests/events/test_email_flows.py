@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from events.models import Rsvp
 from events.services import event_cancel, event_publish, event_update
 from events.tasks import events_sweep_task

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from events.models import Rsvp
 from events.tokens import rsvp_cancel_token
 from tests.events.factories import EventFactory, RsvpFactory, next_saturday_at

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from events.models import Rsvp
 from events.services import event_update, reminders_send_due
 from tests.events.factories import EventFactory, RsvpFactory

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from events.models import Event, Rsvp
 from events.services import SignupClosed, rsvp_cancel, rsvp_create
 from tests.events.factories import EventFactory, RsvpFactory

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from campaign_site.models import CampaignSettings
-from campaign_site.services import campaign_settings_update
+from campaign_site.core.models import CampaignSettings
+from campaign_site.core.services import campaign_settings_update
 from donations.models import DonationSettings
 from donations.services import donation_settings_update
 from events.models import Event
@@ -199,7 +199,7 @@ def test_donation_limits_show_at_once(handful):
 
 def test_time_passing_is_bounded_by_the_cache_lifetime(handful, settings):
     """Sessions drop off as they end: a cached page lives a minute at most."""
-    from campaign_site import pagecache
+    from campaign_site.core import pagecache
 
     assert pagecache.PAGE_TIMEOUT <= 60
     assert timedelta(seconds=pagecache.PAGE_TIMEOUT) <= timedelta(minutes=1)
@@ -210,7 +210,7 @@ def test_while_one_request_rebuilds_a_page_the_others_get_the_previous_copy(hand
     from django.core.cache import cache
     from django.test import RequestFactory
 
-    from campaign_site import pagecache
+    from campaign_site.core import pagecache
 
     event = Event.objects.published().upcoming().order_by("starts_at").first()
     visitor = Client()
@@ -233,7 +233,7 @@ def test_a_change_made_by_another_process_shows_within_a_second(handful):
 
     from django.core.cache import cache
 
-    from campaign_site import pagecache
+    from campaign_site.core import pagecache
 
     event = Event.objects.published().upcoming().order_by("starts_at").first()
     visitor = Client()

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from events.services import event_alerts_send, rsvp_create
 from tests.events.factories import EventFactory
 from tests.volunteers.factories import SupporterFactory

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaign_site.csv_cells import csv_safe_cell as neutralise_cell
-from campaign_site.models import AuditEvent
+from campaign_site.core.csv_cells import csv_safe_cell as neutralise_cell
+from campaign_site.core.models import AuditEvent
 from tests.support.admin import sign_in_with_two_factor
 from tests.volunteers.factories import SupporterFactory
 from volunteers.models import Supporter, Update
@@ -158,7 +158,7 @@ def test_an_organiser_drafts_previews_tests_then_sends_after_confirming(client, 
     assert "Send to 3 supporters" in change
 
     client.post(f"{UPDATES}{update.pk}/test/")
-    from campaign_site.models import OutboundEmail
+    from campaign_site.core.models import OutboundEmail
 
     assert OutboundEmail.objects.get().to == "organiser@example.org"
 
@@ -186,7 +186,7 @@ def test_sending_needs_the_send_permission(client, django_user_model):
 
 
 def test_update_list_shows_counts_without_a_query_per_row(client, organiser):
-    from campaign_site.models import OutboundEmail
+    from campaign_site.core.models import OutboundEmail
 
     sign_in_with_two_factor(client, organiser)
     client.get(UPDATES)  # warm caches (campaign settings, session)

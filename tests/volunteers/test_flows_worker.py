@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from tests.volunteers.factories import SupporterFactory
 from volunteers.models import Supporter, Update
 from volunteers.selectors import supporter_email_links

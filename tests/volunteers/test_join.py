@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from volunteers.models import Consent, Supporter
 from volunteers.services import consent_confirm, supporter_subscribe, supporter_unsubscribe
 from volunteers.views import SIGNUP_RATE

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.test import Client
 
-from campaign_site.models import AuditEvent, OutboundEmail
+from campaign_site.core.models import AuditEvent, OutboundEmail
 from tests.volunteers.factories import SupporterFactory
 from volunteers.models import Consent, Supporter, Suppression, suppression_hash
 from volunteers.selectors import (

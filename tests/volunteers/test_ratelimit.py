@@ -1,9 +1,9 @@
-"""campaign_site.ratelimit: the fixed-window limiter the public forms share."""
+"""campaign_site.core.ratelimit: the fixed-window limiter the public forms share."""
 
 import pytest
 from django.test import RequestFactory
 
-from campaign_site.ratelimit import RateLimit, ratelimit_hit
+from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
 
 RATE = RateLimit(scope="test-form", limit=3, window_seconds=60)
 
@@ -23,7 +23,7 @@ def test_allows_the_limit_then_refuses_per_address_and_scope():
 
 def test_a_new_window_starts_afresh(monkeypatch):
     now = [1_000_000.0]
-    monkeypatch.setattr("campaign_site.ratelimit.time.time", lambda: now[0])
+    monkeypatch.setattr("campaign_site.core.ratelimit.time.time", lambda: now[0])
     for _ in range(3):
         ratelimit_hit(request=request_from("10.0.0.1"), rate=RATE)
     assert ratelimit_hit(request=request_from("10.0.0.1"), rate=RATE)
@@ -37,7 +37,7 @@ def test_a_new_window_starts_afresh(monkeypatch):
 def test_a_redis_outage_lets_people_through_instead_of_an_error(settings, client):
     settings.CACHES = {
         "default": {
-            "BACKEND": "campaign_site.cache.ResilientRedisCache",
+            "BACKEND": "campaign_site.core.cache.ResilientRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
@@ -49,7 +49,7 @@ def test_a_redis_outage_lets_people_through_instead_of_an_error(settings, client
 
 
 def test_behind_a_proxy_the_visitor_is_told_apart_by_the_address_the_proxy_saw(settings):
-    from campaign_site.ratelimit import client_ip
+    from campaign_site.core.ratelimit import client_ip
 
     settings.TRUSTED_PROXY_COUNT = 1
     proxied = RequestFactory().post(

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign_site.models import AuditEvent, CampaignSettings
+from campaign_site.core.models import AuditEvent, CampaignSettings
 from donations.models import Donation, Donor
 from events.models import Rsvp
 from tests.events.factories import EventFactory, RsvpFactory
@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def set_retention_date(days_from_today: int):
-    from campaign_site.selectors import campaign_settings_get
-    from campaign_site.services import campaign_settings_update
+    from campaign_site.core.selectors import campaign_settings_get
+    from campaign_site.core.services import campaign_settings_update
 
     campaign = campaign_settings_get()
     campaign.volunteer_data_retained_until = timezone.localdate() + timedelta(days=days_from_today)

@@ -4,7 +4,7 @@ behaviour whatever the address's state."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from volunteers.consent import (
     JOIN_STATEMENT,
     MAILING_LIST_OPT_IN_LABEL,

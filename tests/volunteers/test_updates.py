@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from tests.volunteers.factories import SupporterFactory
 from volunteers.models import Suppression, Update, suppression_hash
 from volunteers.selectors import supporter_email_links

@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from campaign_site.celery import app as celery_app
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from volunteers.models import Supporter, Update
 from volunteers.selectors import supporter_email_links, supporter_list_unsubscribe_headers
 from volunteers.update_services import (

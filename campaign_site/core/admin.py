@@ -2,7 +2,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import redirect
@@ -12,11 +11,11 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from campaign_site.models import AuditEvent, CampaignSettings, OutboundEmail
-from campaign_site.seed import CAMPAIGN
-from campaign_site.selectors import campaign_settings_get
-from campaign_site.services import campaign_settings_update, mail_check_send
-from campaign_site.two_factor import two_factor_enrolment_token, two_factor_has_device
+from campaign_site.core.models import AuditEvent, CampaignSettings, OutboundEmail, User
+from campaign_site.core.seed import CAMPAIGN
+from campaign_site.core.selectors import campaign_settings_get
+from campaign_site.core.services import campaign_settings_update, mail_check_send
+from campaign_site.core.two_factor import two_factor_enrolment_token, two_factor_has_device
 
 
 class CampaignSettingsForm(forms.ModelForm):
@@ -178,9 +177,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-admin.site.unregister(User)
 
 
 @admin.register(User)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from campaign_site.cache import OUTAGE
+from campaign_site.core.cache import OUTAGE
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,20 @@
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+
+class User(AbstractUser):
+    """A staff account (organiser, agent, data manager, superuser). Supporters never have one.
+
+    The project's own user model from the start, as Django recommends: fields the campaign
+    needs later are a migration, not a swap of the model under real accounts."""
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = "staff account"
+        verbose_name_plural = "staff accounts"
 
 
 class CampaignSettings(models.Model):

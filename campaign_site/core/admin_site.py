@@ -14,14 +14,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from campaign_site.login_guard import (
+from campaign_site.core.login_guard import (
     LOCKED_MESSAGE,
     login_failure_record,
     login_failures_clear,
     login_is_locked,
 )
-from campaign_site.ratelimit import client_ip
-from campaign_site.two_factor import (
+from campaign_site.core.ratelimit import client_ip
+from campaign_site.core.two_factor import (
     two_factor_device_confirm,
     two_factor_device_start,
     two_factor_enrolment_user_id,

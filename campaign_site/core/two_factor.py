@@ -46,7 +46,7 @@ def two_factor_qr_data_uri(device: TOTPDevice) -> str:
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
 
 
-ENROLMENT_SALT = "campaign_site.two_factor.enrolment"
+ENROLMENT_SALT = "campaign_site.core.two_factor.enrolment"
 ENROLMENT_MAX_AGE = 3 * 24 * 60 * 60
 
 

@@ -1,6 +1,6 @@
 from django.contrib.auth.models import AbstractBaseUser
 
-from campaign_site.models import AuditEvent
+from campaign_site.core.models import AuditEvent
 
 SYSTEM = "system"
 

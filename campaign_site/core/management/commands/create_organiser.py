@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from campaign_site.two_factor import two_factor_device_issue, two_factor_secret
+from campaign_site.core.two_factor import two_factor_device_issue, two_factor_secret
 
 
 class Command(BaseCommand):

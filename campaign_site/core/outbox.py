@@ -18,14 +18,15 @@ from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
-from campaign_site.models import OutboundEmail
-from campaign_site.selectors import campaign_settings_get
+from campaign_site.core.models import OutboundEmail
+from campaign_site.core.selectors import campaign_settings_get
+from campaign_site.core.workers import enqueue_now
 
 logger = logging.getLogger(__name__)
 
 STALE_SENDING_AFTER = timedelta(minutes=15)
+OUTBOX_SEND_TASK = "campaign_site.core.tasks.outbox_send_task"
 
 
 @dataclass(frozen=True)
@@ -122,17 +123,10 @@ def outbox_enqueue_many(*, emails: Sequence[OutboundEmail]) -> int:
 
 
 def outbox_queue_for_sending(*, email_ids: Sequence[int]) -> None:
-    """Hand rows to the workers in batches. A broker outage is logged, not raised:
-    the rows are safe in the database and the sweep sends them later."""
-    from campaign_site.tasks import outbox_send_task
-
+    """Hand rows to the workers in batches. During a broker outage the rows stay queued
+    in the database and the sweep sends them later."""
     for batch in _batches(list(email_ids), settings.OUTBOX_BATCH_SIZE):
-        try:
-            outbox_send_task.delay(batch)
-        except BrokerError:
-            logger.warning(
-                "Broker unavailable: %d outbox emails left for the sweep", len(email_ids)
-            )
+        if not enqueue_now(OUTBOX_SEND_TASK, batch):
             return
 
 

@@ -2,8 +2,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from campaign_site.health import health_report
-from campaign_site.pagecache import public_page
+from campaign_site.core.health import health_report
+from campaign_site.core.pagecache import public_page
 
 
 @public_page(topics=("campaign", "events", "donations"))

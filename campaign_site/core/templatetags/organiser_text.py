@@ -3,7 +3,7 @@
 
 from django import template
 
-from campaign_site.text import render_organiser_plain, render_organiser_text
+from campaign_site.core.text import render_organiser_plain, render_organiser_text
 
 register = template.Library()
 

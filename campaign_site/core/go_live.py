@@ -2,8 +2,8 @@
 
 from django.conf import settings
 
-from campaign_site.models import CampaignSettings
-from campaign_site.seed import CAMPAIGN
+from campaign_site.core.models import CampaignSettings
+from campaign_site.core.seed import CAMPAIGN
 
 
 def go_live_problems(campaign: CampaignSettings) -> list[str]:

@@ -2,10 +2,10 @@ import uuid
 
 from django.core.cache import cache
 
-from campaign_site.models import CampaignSettings, OutboundEmail
-from campaign_site.outbox import outbox_enqueue
-from campaign_site.pagecache import public_pages_invalidate
-from campaign_site.selectors import CAMPAIGN_SETTINGS_CACHE_KEY
+from campaign_site.core.models import CampaignSettings, OutboundEmail
+from campaign_site.core.outbox import outbox_enqueue
+from campaign_site.core.pagecache import public_pages_invalidate
+from campaign_site.core.selectors import CAMPAIGN_SETTINGS_CACHE_KEY
 
 
 def campaign_settings_update(*, campaign: CampaignSettings) -> CampaignSettings:

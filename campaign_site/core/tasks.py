@@ -1,9 +1,9 @@
 import logging
 
 from celery import shared_task
-from kombu.exceptions import OperationalError as BrokerError
 
-from campaign_site.outbox import outbox_queue_for_sending, outbox_send, outbox_sweep
+from campaign_site.core.outbox import outbox_queue_for_sending, outbox_send, outbox_sweep
+from campaign_site.core.workers import enqueue_now
 
 logger = logging.getLogger(__name__)
 
@@ -14,10 +14,7 @@ def outbox_send_task(email_ids: list[int]) -> dict:
     if report.retry:
         # Backoff lives in the rows (next_attempt_at); this schedules the next attempt.
         # Should the broker be down, the sweep picks the rows up instead.
-        try:
-            outbox_send_task.apply_async((report.retry,), countdown=report.retry_in)
-        except BrokerError:
-            logger.warning("Could not schedule the retry of %d emails", len(report.retry))
+        enqueue_now(outbox_send_task.name, report.retry, countdown=report.retry_in)
     return {"sent": len(report.sent), "retry": len(report.retry), "failed": len(report.failed)}
 
 

@@ -1,7 +1,7 @@
 from django.core.cache import cache
 
-from campaign_site.models import CampaignSettings
-from campaign_site.seed import CAMPAIGN
+from campaign_site.core.models import CampaignSettings
+from campaign_site.core.seed import CAMPAIGN
 
 CAMPAIGN_SETTINGS_CACHE_KEY = "campaign-settings:v1"
 

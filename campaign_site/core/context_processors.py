@@ -1,4 +1,4 @@
-from campaign_site.selectors import campaign_settings_get
+from campaign_site.core.selectors import campaign_settings_get
 
 
 def campaign(request):

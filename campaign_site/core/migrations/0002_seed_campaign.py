@@ -1,6 +1,8 @@
+"""The campaign's first settings row, in the project's own words (see seed.py)."""
+
 from django.db import migrations
 
-from campaign_site.seed import CAMPAIGN
+from campaign_site.core.seed import CAMPAIGN
 
 
 def seed_campaign(apps, schema_editor):

@@ -1,7 +1,7 @@
 from django import template
 
-from campaign_site.go_live import go_live_problems
-from campaign_site.selectors import campaign_settings_get
+from campaign_site.core.go_live import go_live_problems
+from campaign_site.core.selectors import campaign_settings_get
 
 register = template.Library()
 

@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django_otp.plugins.otp_totp import apps as totp_apps
+
+
+class CampaignSiteConfig(AppConfig):
+    """The shared core: campaign settings, the outbox, audit, the page cache, sign-in.
+
+    It keeps the label "campaign_site" so permissions and admin URLs read as the campaign's."""
+
+    name = "campaign_site.core"
+    label = "campaign_site"
+    verbose_name = "Campaign"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from campaign_site.core.roles import roles_sync_after_migrate
+
+        # Once per migrate, after every app's tables and permissions exist.
+        post_migrate.connect(roles_sync_after_migrate, sender=self, dispatch_uid="campaign-roles")
+
+
+class CampaignAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, on the site class that adds lockout and two-factor sign-in."""
+
+    default = False
+    default_site = "campaign_site.core.admin_site.CampaignAdminSite"
+
+
+class TwoFactorDevicesConfig(totp_apps.DefaultConfig):
+    """django-otp's authenticator devices, under a name organisers understand in admin."""
+
+    default = False
+    verbose_name = "Two-factor sign-in devices"
