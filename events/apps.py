@@ -6,6 +6,7 @@ class EventsConfig(AppConfig):
     verbose_name = "Canvassing and phonebank sessions"
 
     def ready(self):
+        from events.panels import panels_register
         from events.services import rsvps_erase_for_supporter
         from volunteers.signals import supporter_erased
 
@@ -13,3 +14,4 @@ class EventsConfig(AppConfig):
             rsvps_erase_for_supporter(supporter_id=supporter_id)
 
         supporter_erased.connect(erase_rsvps, weak=False, dispatch_uid="events-erase-rsvps")
+        panels_register()

@@ -1,0 +1,24 @@
+"""What donations show on the core's pages: the home page's card with the progress, and the
+organisers' dashboard panel."""
+
+from django.http import HttpRequest
+
+from campaign_site.core.panels import Panel, panel_register
+from donations.selectors import check_queue_counts, progress_get
+
+
+def dashboard_context(request: HttpRequest) -> dict:
+    return {"progress": progress_get(), "checks": check_queue_counts()}
+
+
+def panels_register() -> None:
+    panel_register(Panel(slot="home-help", order=30, template="donations/includes/_help_card.html"))
+    panel_register(
+        Panel(
+            slot="dashboard",
+            order=30,
+            template="donations/admin/_dashboard.html",
+            context=dashboard_context,
+            visible=lambda request: request.user.has_perm("donations.view_donation"),
+        )
+    )
