@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-requirements
+INSTALLED_DEV := $(VENV)/.installed-requirements-dev
 DEV_ENV := DJANGO_DEBUG=1
 # Tests run with production settings (debug off), so they need a secret key.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
@@ -14,7 +15,7 @@ PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
 PROD_ENV = DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(PROD_REDIS_URL)} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/prod-secret-key)} SITE_URL=$${SITE_URL:-http://127.0.0.1:8000}
 
-.PHONY: install run demo migrate worker beat test lint format clean prod bench
+.PHONY: install install-dev run demo migrate worker beat test lint format clean prod bench
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +23,14 @@ $(INSTALLED): requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(INSTALLED)
 
+# Tests and tooling (pytest, Playwright, ruff, mypy) go in only for `make test` and `make lint`.
+$(INSTALLED_DEV): $(INSTALLED) requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(INSTALLED_DEV)
+
 install: $(INSTALLED)
+
+install-dev: $(INSTALLED_DEV)
 
 migrate: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
@@ -62,19 +70,22 @@ prod: install var/prod-secret-key
 	$(PROD_ENV) $(BIN)/gunicorn -c python:campaign_site.gunicorn_conf campaign_site.wsgi
 
 # A load benchmark of the production setup (not a test): see tests/benchmarks/run.py.
-bench: install
+bench: install-dev
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
 
-test: install
+test: install-dev
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install
+# The checks CI runs before the tests: lint, format, migrations in step with the models, types.
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
+	$(TEST_ENV) $(BIN)/mypy
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 

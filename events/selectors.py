@@ -55,7 +55,8 @@ def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
 def _with_spots(events: list[Event]) -> list[Event]:
     for event in events:
         going = getattr(event, "going_count", 0)
-        event.spots_left = None if event.capacity is None else max(event.capacity - going, 0)
+        spots_left = None if event.capacity is None else max(event.capacity - going, 0)
+        event.spots_left = spots_left  # type: ignore[attr-defined]  # read by the templates
     return events
 
 
@@ -112,7 +113,7 @@ def calendar_month(
     )
     days = group_by_day(_with_spots(events))
     anchors = {day.date: day.anchor for day in days}
-    weeks = [
+    weeks: list[list[tuple[date | None, str]]] = [
         [(day, anchors.get(day, "")) if day.month == month else (None, "") for day in week]
         for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     ]

@@ -2,6 +2,7 @@
 unsubscribe and erasure. Updates to the list live in volunteers/update_services.py."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -53,7 +54,7 @@ def supporter_get_or_create(
                 created = True
         except IntegrityError:  # someone else created it a moment ago
             supporter = Supporter.objects.get(email=email)
-    changed = []
+    changed: list[str] = []
     if name and not supporter.name:
         supporter.name, changed = name, [*changed, "name"]
     if phone and not supporter.phone:
@@ -106,7 +107,7 @@ def supporter_subscribe(
         wording=consent_wording(source=source, **interests),
         **interests,
     )
-    context = {
+    context: dict[str, Any] = {
         "confirm_url": consent_confirm_url(consent),
         "confirm_days": CONFIRM_MAX_AGE_SECONDS // 86400,
         "chosen": Supporter(**interests).interests,

@@ -53,7 +53,8 @@ def outbox_render(*, template: str, context: dict) -> RenderedEmail:
     full_context = {"campaign": campaign_settings_get(), "site_url": settings.SITE_URL}
     full_context.update(context)
     # A subject is plain text: escaping it would show "&#x27;" for an apostrophe.
-    subject_template = get_template(f"{template}_subject.txt").template
+    # (.template is the engine's own Template, which renders a Context with autoescape off.)
+    subject_template = get_template(f"{template}_subject.txt").template  # type: ignore[attr-defined]
     subject = " ".join(subject_template.render(Context(full_context, autoescape=False)).split())
     return RenderedEmail(
         subject=subject,

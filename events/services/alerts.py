@@ -12,7 +12,7 @@ from events.emails import event_email_context
 from events.models import Event
 from volunteers.models import Supporter
 
-ALERT_FIELDS = {
+ALERT_FIELDS: dict[str, str] = {
     Event.Kind.CANVASS: "wants_canvass_alerts",
     Event.Kind.PHONEBANK: "wants_phonebank_alerts",
 }
