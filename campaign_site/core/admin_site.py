@@ -20,8 +20,9 @@ from campaign_site.core.login_guard import (
     login_failures_clear,
     login_is_locked,
 )
-from campaign_site.core.ratelimit import client_ip
 from campaign_site.core.two_factor import (
+    two_factor_backup_codes_issue,
+    two_factor_backup_codes_left,
     two_factor_device_confirm,
     two_factor_device_start,
     two_factor_enrolment_user_id,
@@ -34,14 +35,10 @@ from campaign_site.core.two_factor import (
 class GuardedAuthenticationForm(AdminAuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        address = client_ip(self.request) if self.request else ""
-        if login_is_locked(username=username, address=address):
+        if login_is_locked(request=self.request, username=username):
             raise ValidationError(LOCKED_MESSAGE, code="locked")
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            login_failure_record(username=username, address=address)
-            raise
+        # A wrong password is counted by axes (Django's authenticate() signals it).
+        cleaned = super().clean()
         if not settings.ADMIN_REQUIRE_TWO_FACTOR:
             login_failures_clear(username=username)  # else only after the code is right
         return cleaned
@@ -58,7 +55,18 @@ class CodeForm(forms.Form):
     )
 
     def clean_code(self):
-        return "".join(self.cleaned_data["code"].split())
+        return "".join(self.cleaned_data["code"].split()).lower()
+
+
+class SignInCodeForm(CodeForm):
+    """At sign-in a backup code (8 letters and digits) works too."""
+
+    code = forms.CharField(
+        label="6-digit code from your authenticator app, or one of your backup codes",
+        min_length=6,
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
 
 
 def method_decorator_never_cache_csrf(view):
@@ -99,6 +107,11 @@ class CampaignAdminSite(admin.AdminSite):
                 name="two_factor_setup_with_link",
             ),
             path("two-factor/verify/", self.two_factor_verify, name="two_factor_verify"),
+            path(
+                "two-factor/backup-codes/",
+                self.two_factor_backup_codes,
+                name="two_factor_backup_codes",
+            ),
             *super().get_urls(),
         ]
 
@@ -138,7 +151,7 @@ class CampaignAdminSite(admin.AdminSite):
             if two_factor_device_confirm(device=device, token=form.cleaned_data["code"]):
                 device.refresh_from_db()
                 self._verified(request, device)
-                return redirect(self._next_url(request))
+                return self._backup_codes_page(request, first_time=True)
             form.add_error(
                 "code",
                 "That code did not match. Wait a moment, then try the newest code in your app.",
@@ -159,17 +172,16 @@ class CampaignAdminSite(admin.AdminSite):
             return response
         if not two_factor_has_device(request.user):
             return redirect("admin:two_factor_setup")
-        address = client_ip(request)
         username = request.user.get_username()
-        form = CodeForm(request.POST or None)
+        form = SignInCodeForm(request.POST or None)
         if form.is_valid():
-            if login_is_locked(username=username, address=address):
+            if login_is_locked(request=request, username=username):
                 form.add_error(None, LOCKED_MESSAGE)
             elif device := django_otp.match_token(request.user, form.cleaned_data["code"]):
                 self._verified(request, device)
                 return redirect(self._next_url(request))
             else:
-                login_failure_record(username=username, address=address)
+                login_failure_record(request=request, username=username)
                 form.add_error(
                     "code",
                     "That code did not match. Wait a moment, then try the newest code in your app.",
@@ -181,3 +193,27 @@ class CampaignAdminSite(admin.AdminSite):
             "next": self._next_url(request),
         }
         return TemplateResponse(request, "admin/two_factor/verify.html", context)
+
+    def _backup_codes_page(self, request, *, first_time: bool = False):
+        context = {
+            **self.each_context(request),
+            "title": "Your backup codes",
+            "codes": two_factor_backup_codes_issue(user=request.user),
+            "first_time": first_time,
+            "next": self._next_url(request),
+        }
+        return TemplateResponse(request, "admin/two_factor/backup_codes.html", context)
+
+    @method_decorator_never_cache_csrf
+    def two_factor_backup_codes(self, request):
+        """New backup codes for a signed-in, verified account (the old ones stop working)."""
+        if not self.has_permission(request) or not request.user.is_verified():
+            return redirect("admin:login")
+        if request.method == "POST":
+            return self._backup_codes_page(request)
+        context = {
+            **self.each_context(request),
+            "title": "Backup codes",
+            "codes_left": two_factor_backup_codes_left(request.user),
+        }
+        return TemplateResponse(request, "admin/two_factor/backup_codes_new.html", context)

@@ -1,48 +1,46 @@
-"""Lock out repeated failed sign-ins to admin.
+"""Lock out repeated failed sign-ins to admin, on django-axes.
 
-Failures are counted in the cache per account and per address. Five wrong passwords for one
-account, or twenty from one address (a shared office can mistype), lock sign-in for that
-account or address for fifteen minutes.
+Failures are kept in the database (axes' database handler), so a Redis restart or outage
+neither forgets them nor turns a wrong password into an error page. Five failures for one
+username from one address lock that pair for fifteen minutes (AXES_* in settings): someone
+elsewhere typing the election agent's username cannot lock the agent out. A wrong two-factor
+code counts like a wrong password, and the count is cleared only once both factors pass.
+Every failure is written to axes' access-failure log, which superusers read in admin.
 """
 
-import hashlib
+import ipaddress
 
-from django.core.cache import cache
+from axes.handlers.proxy import AxesProxyHandler
+from axes.utils import reset
+from django.contrib.auth.signals import user_login_failed
+from django.http import HttpRequest
 
-WINDOW_SECONDS = 15 * 60
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
+from campaign_site.core.ratelimit import client_ip
+
 LOCKED_MESSAGE = (
     "Too many failed sign-in attempts. For your security, sign-in is paused for 15 minutes. "
     "If you have forgotten your password, ask the campaign's administrator to reset it."
 )
 
 
-def _account_key(username: str) -> str:
-    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return f"login-failures:account:{digest}"
+def login_client_address(request: HttpRequest) -> str | None:
+    """The visitor's address for axes (AXES_CLIENT_IP_CALLABLE), as the proxies saw it; None
+    when there is no usable address (a request made inside the process)."""
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
-def _address_key(address: str) -> str:
-    return f"login-failures:address:{address}"
+def login_is_locked(*, request: HttpRequest, username: str) -> bool:
+    return AxesProxyHandler.is_locked(request, {"username": username})
 
 
-def login_is_locked(*, username: str, address: str) -> bool:
-    counts = cache.get_many([_account_key(username), _address_key(address)])
-    return (
-        counts.get(_account_key(username), 0) >= MAX_FAILURES_PER_ACCOUNT
-        or counts.get(_address_key(address), 0) >= MAX_FAILURES_PER_ADDRESS
-    )
-
-
-def login_failure_record(*, username: str, address: str) -> None:
-    for key in (_account_key(username), _address_key(address)):
-        cache.add(key, 0, timeout=WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=WINDOW_SECONDS)
+def login_failure_record(*, request: HttpRequest, username: str) -> None:
+    """Count a failure that Django's own authenticate() did not see (a wrong code)."""
+    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
 
 
 def login_failures_clear(*, username: str) -> None:
-    cache.delete(_account_key(username))
+    reset(username=username)

@@ -3,7 +3,7 @@
 Keyed by a scope (e.g. "signup") and the client's address (see `client_ip`: behind a proxy,
 set TRUSTED_PROXY_COUNT). The address is hashed
 before it goes into a cache key. A cache outage fails open: a person is never refused
-because Redis is down, and nothing raises.
+because Redis is down, and nothing raises (the cache answers None during an outage).
 """
 
 import hashlib
@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-
-from campaign_site.core.cache import OUTAGE
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +50,13 @@ def ratelimit_hit(*, request, rate: RateLimit) -> bool:
     window = int(time.time() // rate.window_seconds)
     client = hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
     key = f"ratelimit:{rate.scope}:{client}:{window}"
+    cache.add(key, 0, timeout=rate.window_seconds + 5)
     try:
-        cache.add(key, 0, timeout=rate.window_seconds + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=rate.window_seconds + 5)
-            count = 1
-    except OUTAGE as exc:
-        logger.warning("Rate limit %s not checked, cache unavailable: %s", rate.scope, exc)
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=rate.window_seconds + 5)
+        count = 1
+    if count is None:
+        logger.warning("Rate limit %s not checked: the cache is unavailable", rate.scope)
         return False
     return count > rate.limit

@@ -6,14 +6,15 @@ import segno
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import transaction
-from django_otp import devices_for_user
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 DEVICE_NAME = "Authenticator app"
 
 
 def two_factor_has_device(user: AbstractBaseUser) -> bool:
-    return any(True for _ in devices_for_user(user, confirmed=True))
+    """Whether the account has its authenticator app (backup codes alone do not count)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 @transaction.atomic
@@ -72,3 +73,25 @@ def two_factor_device_issue(*, user: AbstractBaseUser) -> TOTPDevice:
     """A confirmed authenticator device made for the user by whoever sets the account up
     (the first organiser's, from the command line); its key is shown to them once."""
     return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
+
+
+BACKUP_DEVICE_NAME = "Backup codes"
+BACKUP_CODE_COUNT = 10
+
+
+@transaction.atomic
+def two_factor_backup_codes_issue(*, user: AbstractBaseUser) -> list[str]:
+    """Ten new one-use backup codes for when the phone is lost; any older ones stop working.
+
+    They are shown once, when made: only django-otp's stored copies remain."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def two_factor_backup_codes_left(user: AbstractBaseUser) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()

@@ -2,13 +2,14 @@ import re
 import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from campaign_site.core.login_guard import MAX_FAILURES_PER_ACCOUNT
-
 pytestmark = pytest.mark.django_db
+
+MAX_FAILURES_PER_ACCOUNT = django_settings.AXES_FAILURE_LIMIT
 
 PASSWORD = "a-long-organiser-passphrase"
 
@@ -77,7 +78,9 @@ def test_a_link_from_a_superuser_enrols_an_authenticator_app(client, organiser, 
 
     response = client.post(link, {"code": current_code(device)})
 
-    assert response.status_code == 302
+    # Set up: the backup codes are shown, once, before going on.
+    codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
+    assert len(codes) == 10
     assert client.get("/admin/").status_code == 200
     assert client.session.session_key != session_before
     device.refresh_from_db()
@@ -103,7 +106,6 @@ def test_a_link_works_only_for_its_own_account(client, organiser, admin_client):
 
 
 def test_wrong_codes_still_count_after_the_password_is_entered_again(client, organiser):
-    from campaign_site.core.login_guard import MAX_FAILURES_PER_ACCOUNT
 
     TOTPDevice.objects.create(user=organiser, name="Authenticator app", confirmed=True)
     for _ in range(MAX_FAILURES_PER_ACCOUNT):
@@ -162,3 +164,94 @@ def test_a_successful_sign_in_resets_the_count(client, organiser):
     response = sign_in(client)
 
     assert response.status_code == 302
+
+
+def test_a_backup_code_signs_in_once_when_the_phone_is_lost(client, organiser):
+    from campaign_site.core.two_factor import two_factor_backup_codes_issue
+
+    TOTPDevice.objects.create(user=organiser, name="Authenticator app", confirmed=True)
+    code = two_factor_backup_codes_issue(user=organiser)[0]
+
+    sign_in(client)
+    response = client.post("/admin/two-factor/verify/", {"code": code.upper()})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+    client.logout()
+    sign_in(client)
+    again = client.post("/admin/two-factor/verify/", {"code": code})
+    assert "That code did not match" in again.content.decode()
+
+
+def test_new_backup_codes_replace_the_old_ones(client, organiser):
+    device = TOTPDevice.objects.create(user=organiser, name="Authenticator app", confirmed=True)
+    from campaign_site.core.two_factor import two_factor_backup_codes_issue
+
+    old = two_factor_backup_codes_issue(user=organiser)
+    sign_in(client)
+    client.post("/admin/two-factor/verify/", {"code": current_code(device)})
+    assert (
+        "10 unused backup codes" in client.get("/admin/two-factor/backup-codes/").content.decode()
+    )
+
+    page = client.post("/admin/two-factor/backup-codes/").content.decode()
+    new = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", page)
+    assert len(new) == 10 and not set(new) & set(old)
+    client.logout()
+    sign_in(client)
+    assert (
+        "That code did not match"
+        in client.post("/admin/two-factor/verify/", {"code": old[0]}).content.decode()
+    )
+
+
+def test_a_stranger_typing_the_agent_s_username_does_not_lock_the_agent_out(client, organiser):
+    for _ in range(MAX_FAILURES_PER_ACCOUNT):
+        client.post(
+            "/admin/login/",
+            {"username": "organiser", "password": "guess"},
+            REMOTE_ADDR="198.51.100.7",
+        )
+    assert (
+        "Too many failed sign-in attempts"
+        in client.post(
+            "/admin/login/",
+            {"username": "organiser", "password": PASSWORD},
+            REMOTE_ADDR="198.51.100.7",
+        ).content.decode()
+    )
+
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "organiser", "password": PASSWORD, "next": "/admin/"},
+        REMOTE_ADDR="203.0.113.9",
+    )
+
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_failed_sign_ins_are_recorded_for_superusers_to_read(client, organiser, admin_client):
+    from axes.models import AccessFailureLog
+
+    client.post("/admin/login/", {"username": "organiser", "password": "guess"})
+
+    failure = AccessFailureLog.objects.get()
+    assert failure.username == "organiser"
+    assert admin_client.get("/admin/axes/accessfailurelog/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_a_wrong_password_gives_the_normal_page_and_still_counts(
+    client, organiser, settings
+):
+    from campaign_site.settings import redis_cache
+
+    settings.CACHES = {"default": redis_cache("redis://127.0.0.1:1/0", timeout_seconds=0.2)}
+
+    for _ in range(MAX_FAILURES_PER_ACCOUNT):
+        response = sign_in(client, password="wrong")
+        assert response.status_code == 200
+        assert "Please enter the correct username and password" in response.content.decode()
+
+    assert "Too many failed sign-in attempts" in sign_in(client).content.decode()
