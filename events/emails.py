@@ -4,6 +4,9 @@ Every email is written to the outbox with a key naming why it exists; a person's
 emails carry the private details (meeting point, joining link) and their cancel link.
 """
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +14,7 @@ from django.utils import timezone
 from campaign_site.core.models import OutboundEmail
 from campaign_site.core.outbox import outbox_enqueue
 from campaign_site.core.text import render_organiser_text
-from events.ics import event_ics_attachment, event_url, google_calendar_url
+from events.ics import LONDON, event_ics_attachment, event_url, google_calendar_url
 from events.models import Event, Rsvp
 from events.tokens import rsvp_cancel_token
 
@@ -24,6 +27,49 @@ def event_when_text(event: Event) -> str:
     if start.date() == end.date():
         return f"{day}, {start:%H:%M} to {end:%H:%M}"
     return f"{day}, {start:%H:%M} to {end:%A} {end.day} {end:%B}, {end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class StartsIn:
+    """How long until a session starts, in words, for a reminder written at `now`."""
+
+    label: str  # starts a subject: "Tomorrow", "Today", "In about 3 hours"
+    phrase: str  # ends "it starts ...": "tomorrow at 10:00", "in about 3 hours, at 14:00"
+    clock: str  # "10:00", UK time
+
+
+# Closer than this, a reminder says how many hours are left rather than which day.
+HOURS_NOT_DAYS = timedelta(hours=6)
+# Before this hour, a session the next day within half a day is "tonight" (00:30 on
+# Sunday, seen on Saturday evening, is not what "tomorrow" makes people think of).
+SMALL_HOURS_END = 5
+
+
+def event_starts_in(*, starts_at: datetime, now: datetime) -> StartsIn:
+    """The wording for the time left from `now` (the moment the email is written, in UK
+    time), so a reminder that goes out late or on the day never says "tomorrow" wrongly."""
+    start, today = starts_at.astimezone(LONDON), now.astimezone(LONDON)
+    clock = f"{start:%H:%M}"
+    left = starts_at - now
+    minutes = max(1, int(left.total_seconds() // 60))
+    if minutes < 60:
+        words = f"in {minutes} minute{'' if minutes == 1 else 's'}"
+        return StartsIn(words.capitalize(), f"{words}, at {clock}", clock)
+    if left < HOURS_NOT_DAYS:
+        hours = int(minutes / 60 + 0.5)
+        words = f"in about {hours} hour{'' if hours == 1 else 's'}"
+        return StartsIn(words.capitalize(), f"{words}, at {clock}", clock)
+    days = (start.date() - today.date()).days
+    if days == 0:
+        day = "today"
+    elif days == 1 and start.hour < SMALL_HOURS_END and left < timedelta(hours=12):
+        day = "tonight"
+    elif days == 1:
+        day = "tomorrow"
+    else:
+        short = f"{start:%a} {start.day} {start:%b}"
+        return StartsIn(short, f"on {start:%A} {start.day} {start:%B} at {clock}", clock)
+    return StartsIn(day.capitalize(), f"{day} at {clock}", clock)
 
 
 def rsvp_cancel_url(rsvp: Rsvp) -> str:
@@ -69,5 +115,5 @@ def rsvp_email_send(
         to=rsvp.supporter.email,
         template=f"events/email/{template}",
         context=context,
-        attachments=[event_ics_attachment(rsvp.event)] if attach_calendar else None,
+        attachments=[event_ics_attachment(rsvp)] if attach_calendar else None,
     )

@@ -3,6 +3,11 @@
 Public calendars carry only what a public page shows. A person's own copy (attached to
 their confirmation, reminders and notices) adds the meeting point and the joining link.
 UIDs come from the event's UUID, so a client updates the entry it already has.
+
+Everything is published (RFC 5546 PUBLISH, with the campaign as ORGANIZER) except the copy
+sent with a cancellation notice: that is a CANCEL for the person it goes to, with the same
+UID and a higher SEQUENCE, so their calendar app removes the entry. An email attachment's
+Content-Type names the same method as the file (RFC 6047).
 """
 
 from collections.abc import Iterable
@@ -14,10 +19,13 @@ import icalendar
 from django.conf import settings
 from django.urls import reverse
 
-from events.models import Event
+from campaign_site.core.selectors import campaign_settings_get
+from events.models import Event, Rsvp
 
 LONDON = ZoneInfo("Europe/London")
 PRODID = "-//Campaign site//Sessions//EN"
+PUBLISH = "PUBLISH"
+CANCEL = "CANCEL"
 
 
 def event_url(event: Event) -> str:
@@ -46,9 +54,17 @@ def event_details_text(event: Event, *, private: bool) -> str:
     return "\n\n".join(parts)
 
 
-def _vevent(event: Event, *, private: bool) -> icalendar.Event:
+def _organizer() -> icalendar.vCalAddress:
+    campaign = campaign_settings_get()
+    organizer = icalendar.vCalAddress(f"mailto:{campaign.contact_email}")
+    organizer.params["cn"] = str(campaign)
+    return organizer
+
+
+def _vevent(event: Event, *, private: bool, organizer: icalendar.vCalAddress) -> icalendar.Event:
     vevent = icalendar.Event()
     vevent.add("uid", event_ics_uid(event))
+    vevent.add("organizer", organizer)
     vevent.add("sequence", event.sequence)
     vevent.add("dtstamp", event.updated_at.astimezone(UTC))
     vevent.add("last-modified", event.updated_at.astimezone(UTC))
@@ -66,27 +82,55 @@ def _vevent(event: Event, *, private: bool) -> icalendar.Event:
     return vevent
 
 
-def calendar_build(events: Iterable[Event], *, private: bool, name: str = "") -> bytes:
+def _calendar(method: str) -> icalendar.Calendar:
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
+    return calendar
+
+
+def calendar_build(events: Iterable[Event], *, private: bool, name: str = "") -> bytes:
+    """A PUBLISH calendar of `events`: the feeds, and a person's own copy (`private`)."""
+    calendar = _calendar(PUBLISH)
     if name:
         calendar.add("x-wr-calname", name)
         calendar.add("x-wr-timezone", "Europe/London")
+    organizer = _organizer()
     for event in events:
-        calendar.add_component(_vevent(event, private=private))
+        calendar.add_component(_vevent(event, private=private, organizer=organizer))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def event_ics_attachment(event: Event) -> dict:
-    """The person's own copy of the session, for an outbox row's attachments."""
+def calendar_cancel_build(event: Event, *, attendee_email: str) -> bytes:
+    """A CANCEL of a cancelled session for one person (RFC 5546 3.2.5): same UID, the
+    raised SEQUENCE, STATUS:CANCELLED, and the person being removed as the only ATTENDEE
+    (never anyone else who was coming)."""
+    if not event.is_cancelled:
+        raise ValueError("Only a cancelled session is sent as a CANCEL.")
+    calendar = _calendar(CANCEL)
+    vevent = _vevent(event, private=True, organizer=_organizer())
+    vevent.add("attendee", icalendar.vCalAddress(f"mailto:{attendee_email}"))
+    calendar.add_component(vevent)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def event_ics_attachment(rsvp: Rsvp) -> dict:
+    """The person's own copy of their session, for an outbox row's attachments: a PUBLISH,
+    or a CANCEL once the session is cancelled. The mimetype carries the method; Django
+    adds the charset (naming it here too would put it in the header twice)."""
+    event = rsvp.event
+    if event.is_cancelled:
+        method, content = CANCEL, calendar_cancel_build(event, attendee_email=rsvp.supporter.email)
+    else:
+        method, content = PUBLISH, calendar_build([event], private=True)
     return {
         "filename": f"{event.slug}.ics",
-        "content": calendar_build([event], private=True).decode(),
-        "mimetype": "text/calendar",
+        "content": content.decode(),
+        "mimetype": f"text/calendar; method={method}",
     }
 
 

@@ -2,7 +2,10 @@
 
 A reminder is due when its window has opened and it has not been sent for the session's
 current start time: so a session moved by an organiser is simply reminded at its new
-time, and running the sweep twice (or two beats at once) sends nothing twice.
+time, and running the sweep twice (or two beats at once) sends nothing twice. Its wording
+("tomorrow", "today", "in about 3 hours") comes from the time left when it is written, not
+from which reminder it is: a sweep delayed by an outage, or a session moved to later
+today, must not say "tomorrow".
 """
 
 from dataclasses import dataclass
@@ -12,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from events.emails import rsvp_email_send
+from events.emails import event_starts_in, rsvp_email_send
 from events.models import Event, Rsvp
 
 BATCH = 200
@@ -73,7 +76,7 @@ def _send_batch(*, reminder: Reminder, now: datetime) -> int:
             rsvp=rsvp,
             key=f"reminder-{reminder.name}:{rsvp.pk}:{int(starts_at.timestamp())}",
             template=reminder.template,
-            extra={"soon": reminder is SOON},
+            extra={"starts_in": event_starts_in(starts_at=starts_at, now=now)},
             attach_calendar=True,
         )
         setattr(rsvp, reminder.sent_field, starts_at)

@@ -10,20 +10,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaign_site.core.models import OutboundEmail
+from campaign_site.core.selectors import campaign_settings_get
 from events.models import Rsvp
 from events.services import event_cancel, event_publish, event_update
 from events.tasks import events_sweep_task
 from tests.events.factories import EventFactory, RsvpFactory, SupporterFactory
+from tests.events.helpers import assert_scheduling_message, calendar_part
 
 pytestmark = pytest.mark.services
 
 CANCEL_LINK = re.compile(r"http://localhost:8000(/events/cancel/[^/\s]+/)")
 
 
-def calendar_of(received) -> icalendar.Event:
-    [attachment] = received.attachments()
-    assert attachment.get_content_type() == "text/calendar"
-    calendar = icalendar.Calendar.from_ical(attachment.get_payload(decode=True))
+def calendar_of(received, method="PUBLISH") -> icalendar.Event:
+    """The attached calendar entry, as icalendar reads it, after checking the MIME part
+    and the file with a strict second parser and RFC 5546's rules for `method`."""
+    part, strict = calendar_part(received.message)
+    assert part.get_param("method") == method
+    assert_scheduling_message(
+        strict, method=method, organizer=campaign_settings_get().contact_email
+    )
+    calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
     [vevent] = calendar.walk("VEVENT")
     return vevent
 
@@ -110,7 +117,9 @@ def test_the_reminder_sweep_on_the_worker_sends_each_reminder_once(worker, mailb
 
     assert len(mailbox.received) == 1
     assert reminder.rcpt_tos == ["dev@example.org"]
-    assert reminder.subject.startswith("Starting soon: ")
+    assert reminder.subject.startswith("In about 2 hours: ")
+    assert "it starts in about 2 hours, at " in reminder.text
+    calendar_of(reminder)
     assert OutboundEmail.objects.get().key.startswith(f"reminder-soon:{rsvp.pk}:")
 
 
@@ -144,7 +153,12 @@ def test_cancelling_a_session_tells_the_people_coming(worker, mailbox):
     for mail in received:
         assert mail.subject.startswith("Cancelled: ")
         assert "The forecast is a storm." in mail.text
-        assert calendar_of(mail)["STATUS"] == "CANCELLED"
+        # A CANCEL of the entry the person has (same UID, higher SEQUENCE) removes it.
+        vevent = calendar_of(mail, method="CANCEL")
+        assert vevent["STATUS"] == "CANCELLED"
+        assert vevent["UID"] == f"event-{event.uid}@localhost"
+        assert vevent["SEQUENCE"] == 1
+        assert str(vevent["ATTENDEE"]) == f"mailto:{mail.rcpt_tos[0]}"  # nobody else
 
 
 def test_new_session_alerts_reach_exactly_the_right_supporters_once(worker, mailbox):

@@ -32,7 +32,7 @@ def test_signup_creates_supporter_place_and_confirmation_with_private_details(ca
     assert "Allestree Park car park, Duffield Road" in email.body_text
     assert "/events/cancel/" in email.body_text and "/events/cancel/" in email.body_html
     [attachment] = email.attachments
-    assert attachment["mimetype"] == "text/calendar"
+    assert attachment["mimetype"] == "text/calendar; method=PUBLISH"
     assert "Allestree Park car park" in attachment["content"]
     # Joining a session does not put anyone on the mailing list.
     assert supporter.confirmed_at is None and not supporter.wants_updates
