@@ -56,8 +56,8 @@ def calendar(request):
     today = timezone.localdate(timezone=LONDON)
     this_month = date(today.year, today.month, 1)
     first = date(*(int(part) for part in month.split("-")), 1) if month else None
-    if near and request.GET.get("postcode") != near.outward:
-        return redirect(_calendar_url(kind, first, near=near.outward, radius=radius))
+    if place and place.outward and request.GET.get("postcode") != place.outward:
+        return redirect(_calendar_url(kind, first, near=place.outward, radius=radius))
 
     def url(kind: str, month: date | None) -> str:
         return _calendar_url(kind, month, near=near.outward if near else "", radius=radius)
