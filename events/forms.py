@@ -62,7 +62,7 @@ class NearbyForm(forms.Form):
     postcode = forms.CharField(label="Your postcode", required=False)
     radius = forms.TypedChoiceField(
         label="How far",
-        choices=[("", "Any distance"), *((str(m), f"Within {m} miles") for m in RADIUS_MILES)],
+        choices=[("", "Any distance"), *((str(m), f"{m} miles") for m in RADIUS_MILES)],
         coerce=int,
         empty_value=None,
         required=False,
