@@ -64,6 +64,11 @@ def outward_code_of(text: str) -> str | None:
     return compact if _OUTWARD.match(compact) else None
 
 
+def _area(outward: str) -> str:
+    """'DE22' -> 'DE': the postcode area, the letters before the first digit."""
+    return re.sub(r"\d.*", "", outward)
+
+
 def grid_point_of(postcode: str) -> GridPoint | None:
     """Where a postcode's outward code is centred, or None when it is not known."""
     outward = outward_code_of(postcode)
@@ -79,7 +84,7 @@ def known_outward_codes_pattern() -> str:
     postcode area, so it stays small and quick to match)."""
     areas: dict[str, list[str]] = {}
     for code in outward_code_centres():
-        area = re.match(r"[A-Z]+", code).group(0)
+        area = _area(code)
         areas.setdefault(area, []).append(code[len(area) :])
     return "|".join(
         f"{area}(?:{'|'.join(sorted(districts, key=lambda d: (-len(d), d)))})"
@@ -108,7 +113,7 @@ def search_place(text: str) -> SearchPlace:
     outward = outward_code_of(text)
     if outward is None:
         return SearchPlace(found=Found.MALFORMED)
-    area = re.match(r"[A-Z]+", outward).group(0)
+    area = _area(outward)
     if area in _NOT_COVERED:
         return SearchPlace(found=Found.NOT_COVERED, outward=outward, region=_NOT_COVERED[area])
     point = outward_code_centres().get(outward)

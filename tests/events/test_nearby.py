@@ -372,3 +372,20 @@ def test_the_production_access_log_leaves_out_the_query_string_and_referer():
 
     assert '"GET /events/ HTTP/1.1" 302' in line
     assert "1AA" not in line and "postcode" not in line
+
+
+def test_sessions_saved_before_the_grid_fields_are_placed_by_the_migration():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("events.migrations.0003_event_grid_position")
+    old = EventFactory(postcode="NG1 5FS", grid_easting=None, grid_northing=None)
+    unknown = EventFactory(postcode="DE80 1AA", grid_easting=None, grid_northing=None)
+
+    migration.place_sessions(apps, None)
+
+    old.refresh_from_db()
+    unknown.refresh_from_db()
+    assert (old.grid_easting, old.grid_northing) == outward_code_centres()["NG1"]
+    assert (unknown.grid_easting, unknown.grid_northing) == (None, None)
