@@ -21,4 +21,7 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# The combined format less the query string and the Referer: a visitor's postcode search
+# (/events/?postcode=...) is never written to a log, nor is any other query value.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 errorlog = "-"

@@ -1,6 +1,7 @@
 from django import forms
 
 from campaign_site.core.forms import HoneypotMixin
+from events.geography import Found, SearchPlace, search_place
 from volunteers.consent import RSVP_OPT_IN_HELP, RSVP_OPT_IN_LABEL
 from volunteers.validators import normalise_uk_phone
 
@@ -44,6 +45,41 @@ class MonthForm(forms.Form):
         required=False,
     )
     month = forms.RegexField(regex=r"^(20[0-9]{2})-(0[1-9]|1[0-2])$", required=False)
+
+
+RADIUS_MILES = (5, 10, 25, 50)
+POSTCODE_MAX_LENGTH = 20
+
+
+class NearbyForm(forms.Form):
+    """The calendar's "near you" search: ?postcode=DE22&radius=10.
+
+    Whatever is typed is reduced to its outward code (the first half, "DE22") and goes no
+    further: it is never stored or logged. A bad radius is ignored (any distance), never an
+    error that loses the postcode."""
+
+    # The template draws the two fields itself (with the message about the postcode).
+    postcode = forms.CharField(label="Your postcode", required=False)
+    radius = forms.TypedChoiceField(
+        label="How far",
+        choices=[("", "Any distance"), *((str(m), f"{m} miles") for m in RADIUS_MILES)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def clean_postcode(self) -> str:
+        return self.cleaned_data["postcode"][: POSTCODE_MAX_LENGTH * 2]
+
+    def search(self) -> tuple[SearchPlace | None, int | None]:
+        """Where to search from (None when nothing was typed) and the radius in miles
+        (None for any distance)."""
+        self.is_valid()
+        radius = self.cleaned_data.get("radius")
+        if "postcode" in self.errors:  # such as a null character: not a postcode either
+            return SearchPlace(found=Found.MALFORMED), radius
+        typed = self.cleaned_data.get("postcode", "")
+        return (search_place(typed) if typed else None), radius
 
 
 class CancelReasonForm(forms.Form):

@@ -80,6 +80,10 @@ class Event(models.Model):
     place_name = models.CharField("meeting point", max_length=120, blank=True)
     address = models.CharField(max_length=200, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
+    # Where the postcode's outward code is centred on the British National Grid (metres),
+    # set by the session services from events/data/outward_codes.csv; empty when unknown.
+    grid_easting = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    grid_northing = models.PositiveIntegerField(null=True, blank=True, editable=False)
     location_is_public = models.BooleanField(
         "show the meeting point publicly",
         default=False,

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, FloatField, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Sqrt
 from django.utils import timezone
 
+from events.geography import METRES_PER_MILE, GridPoint
 from events.ics import LONDON
 from events.models import Event, Rsvp
 from events.tokens import rsvp_uid_from_cancel_token
@@ -55,8 +56,7 @@ def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
 def _with_spots(events: list[Event]) -> list[Event]:
     for event in events:
         going = getattr(event, "going_count", 0)
-        spots_left = None if event.capacity is None else max(event.capacity - going, 0)
-        event.spots_left = spots_left  # type: ignore[attr-defined]  # read by the templates
+        event.spots_left = None if event.capacity is None else max(event.capacity - going, 0)
     return events
 
 
@@ -95,29 +95,106 @@ class Month:
         return (self.first + timedelta(days=32)).replace(day=1)
 
 
+def _in_month(queryset: QuerySet[Event], first: date) -> QuerySet[Event]:
+    following = (first + timedelta(days=32)).replace(day=1)
+    start = datetime(first.year, first.month, 1, tzinfo=LONDON)
+    end = datetime(following.year, following.month, 1, tzinfo=LONDON)
+    return queryset.filter(starts_at__gte=start, starts_at__lt=end)
+
+
+def _weeks(first: date, anchors: dict[date, str]) -> list[list[tuple[date | None, str]]]:
+    return [
+        [(day, anchors.get(day, "")) if day.month == first.month else (None, "") for day in week]
+        for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    ]
+
+
 def calendar_month(
     *, year: int, month: int, kind: str | None = None, now: datetime | None = None
 ) -> Month:
     """One month's sessions by day (past days drop off) and the grid to draw it."""
     first = date(year, month, 1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    start = datetime(first.year, first.month, 1, tzinfo=LONDON)
-    end = datetime(following.year, following.month, 1, tzinfo=LONDON)
     events = list(
-        _with_counts(
-            Event.objects.listed()
-            .upcoming(now)
-            .of_kind(kind)
-            .filter(starts_at__gte=start, starts_at__lt=end)
-        ).order_by("starts_at", "pk")
+        _with_counts(_in_month(Event.objects.listed().upcoming(now).of_kind(kind), first)).order_by(
+            "starts_at", "pk"
+        )
     )
     days = group_by_day(_with_spots(events))
-    anchors = {day.date: day.anchor for day in days}
-    weeks: list[list[tuple[date | None, str]]] = [
-        [(day, anchors.get(day, "")) if day.month == month else (None, "") for day in week]
-        for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
-    ]
+    weeks = _weeks(first, {day.date: day.anchor for day in days})
     return Month(first=first, weeks=weeks, days=days)
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """Sessions for a "near you" search: in person nearest first (each with
+    `distance_miles`), online ones to join from anywhere, and in-person ones whose postcode
+    could not be placed (by date). `more_*` says a list was cut at the limit."""
+
+    near: list[Event]
+    online: list[Event]
+    unplaced: list[Event]
+    more_near: bool
+    more_online: bool
+    more_unplaced: bool
+
+    def in_page_order(self) -> list[Event]:
+        return [*self.near, *self.online, *self.unplaced]
+
+
+def _first(queryset: QuerySet[Event], limit: int) -> tuple[list[Event], bool]:
+    events = list(_with_counts(queryset)[: limit + 1])
+    return _with_spots(events[:limit]), len(events) > limit
+
+
+def sessions_near(
+    *,
+    point: GridPoint,
+    radius_miles: int | None = None,
+    kind: str | None = None,
+    month: date | None = None,
+    now: datetime | None = None,
+    limit: int = UPCOMING_LIMIT,
+) -> Nearby:
+    """Upcoming sessions (in `month`, if given) for someone at `point` on the British
+    National Grid: three queries, however many sessions there are."""
+    listed = Event.objects.listed().upcoming(now).of_kind(kind)
+    if month:
+        listed = _in_month(listed, month)
+    in_person = listed.filter(format=Event.Format.IN_PERSON)
+    east, north = point
+    d_east = Cast("grid_easting", FloatField()) - Value(float(east))
+    d_north = Cast("grid_northing", FloatField()) - Value(float(north))
+    placed = in_person.filter(grid_easting__isnull=False, grid_northing__isnull=False).annotate(
+        distance_m=Sqrt(d_east * d_east + d_north * d_north)
+    )
+    if radius_miles:
+        reach = radius_miles * METRES_PER_MILE
+        placed = placed.filter(
+            grid_easting__range=(east - reach, east + reach),
+            grid_northing__range=(north - reach, north + reach),
+            distance_m__lte=reach,
+        )
+    near, more_near = _first(placed.order_by("distance_m", "starts_at", "pk"), limit)
+    for event in near:
+        event.distance_miles = round(event.distance_m / METRES_PER_MILE)
+    online, more_online = _first(
+        listed.filter(format=Event.Format.ONLINE).order_by("starts_at", "pk"), limit
+    )
+    unplaced, more_unplaced = _first(
+        in_person.filter(grid_easting__isnull=True).order_by("starts_at", "pk"), limit
+    )
+    for event in [*near, *online, *unplaced]:
+        event.card_anchor = f"session-{event.slug}"  # type: ignore[attr-defined]  # for the grid
+    return Nearby(near, online, unplaced, more_near, more_online, more_unplaced)
+
+
+def month_grid_near(*, first: date, found: Nearby) -> Month:
+    """The month's grid for a "near you" search: each day links to its first session in
+    the page's order."""
+    anchors: dict[date, str] = {}
+    for event in found.in_page_order():
+        anchors.setdefault(_local_date(event), event.card_anchor)  # type: ignore[attr-defined]
+    return Month(first=first, weeks=_weeks(first, anchors), days=[])
 
 
 def event_for_page(*, slug: str) -> Event | None:

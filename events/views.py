@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from campaign_site.core.pagecache import public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
 from campaign_site.core.selectors import campaign_settings_get
-from events.forms import MonthForm, RsvpForm
+from events.forms import RADIUS_MILES, MonthForm, NearbyForm, RsvpForm
+from events.geography import ATTRIBUTION, LICENCE_URL, Found, known_outward_codes_pattern
 from events.ics import LONDON, calendar_build, google_calendar_url
 from events.models import Event, Rsvp
 from events.selectors import (
@@ -19,55 +20,103 @@ from events.selectors import (
     calendar_upcoming,
     event_for_page,
     feed_events,
+    month_grid_near,
     rsvp_from_cancel_token,
+    sessions_near,
 )
 from events.services import SignupClosed, rsvp_cancel, rsvp_create
 
-# The query values worth caching a page for (others are rendered, never stored).
+# The query values worth caching a page for (others are rendered, never stored). A postcode
+# is cached only as an outward code with a known centre ("DE22"): a full postcode, or the
+# same code typed differently, is redirected to that form first, so no cache key and no
+# later URL (history, shared links, Referer) holds more than the postcode's first half.
 KIND_VALUES = "canvass|phonebank"
 MONTH_VALUES = r"20\d\d-(0[1-9]|1[0-2])"
+RADIUS_VALUES = "|".join(str(miles) for miles in RADIUS_MILES)
 RSVP_RATE = RateLimit(scope="rsvp", limit=10, window_seconds=600)
 
 
 @require_safe
-@public_page(topics=("campaign", "events"), query={"kind": KIND_VALUES, "month": MONTH_VALUES})
+@public_page(
+    topics=("campaign", "events"),
+    query={
+        "kind": KIND_VALUES,
+        "month": MONTH_VALUES,
+        "postcode": known_outward_codes_pattern(),
+        "radius": RADIUS_VALUES,
+    },
+)
 def calendar(request):
     form = MonthForm(request.GET)
     kind, month = "", ""
     if form.is_valid():
         kind, month = form.cleaned_data["kind"], form.cleaned_data["month"]
+    search_form = NearbyForm(request.GET)
+    place, radius = search_form.search()
+    near = place if place and place.found is Found.PLACED else None
     today = timezone.localdate(timezone=LONDON)
     this_month = date(today.year, today.month, 1)
+    first = date(*(int(part) for part in month.split("-")), 1) if month else None
+    if place and place.outward and request.GET.get("postcode") != place.outward:
+        return redirect(_calendar_url(kind, first, near=place.outward, radius=radius))
+
+    def url(kind: str, month: date | None) -> str:
+        return _calendar_url(kind, month, near=near.outward if near else "", radius=radius)
+
     context = {
         "this_month": this_month,
         "kind": kind,
         "today": today,
-        "this_month_url": _calendar_url(kind, this_month),
-        "upcoming_url": _calendar_url(kind, None),
+        "this_month_url": url(kind, this_month),
+        "upcoming_url": url(kind, None),
+        "search": {
+            "typed": search_form.cleaned_data.get("postcode", ""),
+            "place": place,
+            "near": near,
+            "radius": radius,
+            "radius_value": str(radius) if radius else "",
+            "radius_choices": search_form.fields["radius"].choices,
+            "problem": place if place and not near else None,
+            "malformed": bool(place and place.found is Found.MALFORMED),
+            "clear_url": _calendar_url(kind, first),
+            "any_distance_url": _calendar_url(kind, first, near=near.outward if near else ""),
+            "attribution": ATTRIBUTION,
+            "licence_url": LICENCE_URL,
+        },
     }
-    if month:
-        year, number = (int(part) for part in month.split("-"))
-        shown = calendar_month(year=year, month=number, kind=kind or None)
-        context.update(
-            month=shown,
-            days=shown.days,
-            previous_url=_calendar_url(kind, shown.previous) if shown.first > this_month else "",
-            next_url=_calendar_url(kind, shown.next),
-        )
+    if near:
+        found = sessions_near(point=near.point, radius_miles=radius, kind=kind or None, month=first)
+        context["found"] = found
+        shown = month_grid_near(first=first, found=found) if first else None
+    elif first:
+        shown = calendar_month(year=first.year, month=first.month, kind=kind or None)
+        context["days"] = shown.days
     else:
         shown = None
         context["days"], context["more"] = calendar_upcoming(kind=kind or None)
+    if shown:
+        context.update(
+            month=shown,
+            previous_url=url(kind, shown.previous) if shown.first > this_month else "",
+            next_url=url(kind, shown.next),
+        )
     context["kind_links"] = [
-        (label, _calendar_url(value, shown.first if shown else None), value == kind)
+        (label, url(value, shown.first if shown else None), value == kind)
         for value, label in [("", "All sessions"), *Event.Kind.choices]
     ]
     return render(request, "events/calendar.html", context)
 
 
-def _calendar_url(kind: str, month: date | None) -> str:
-    query = {key: value for key, value in [("kind", kind), ("month", month)] if value}
+def _calendar_url(
+    kind: str, month: date | None, *, near: str = "", radius: int | None = None
+) -> str:
+    query = {"kind": kind} if kind else {}
     if month:
         query["month"] = f"{month:%Y-%m}"
+    if near:
+        query["postcode"] = near
+        if radius:
+            query["radius"] = str(radius)
     return reverse("events:calendar") + (f"?{urlencode(query)}" if query else "")
 
 

@@ -13,6 +13,7 @@ from campaign_site.core.models import AuditEvent
 from campaign_site.core.pagecache import public_pages_invalidate
 from campaign_site.core.workers import enqueue_after_commit
 from events.emails import rsvp_email_send
+from events.geography import grid_point_of
 from events.ics import LONDON
 from events.models import Event, Rsvp
 from events.services.rsvps import rsvps_fill_free_spots
@@ -47,6 +48,13 @@ NOTICE_FIELDS = (
 COPIED_FIELDS = (*CALENDAR_FIELDS, "capacity", "contact_name", "contact_phone", "contact_email")
 
 
+def _place_on_grid(event: Event) -> None:
+    """Store where the session's postcode district is, so "near you" searches sort in the
+    database instead of looking each session up on every request."""
+    point = grid_point_of(event.postcode) if event.postcode else None
+    event.grid_easting, event.grid_northing = point or (None, None)
+
+
 class SessionError(Exception):
     """An organiser asked for something the session's state does not allow."""
 
@@ -73,6 +81,7 @@ def event_create(*, event: Event) -> Event:
     if not event.slug:
         event.slug = _unique_slug(event)
     event.full_clean()
+    _place_on_grid(event)
     event.save()
     return event
 
@@ -90,6 +99,7 @@ def event_update(*, event: Event, now: datetime | None = None) -> Event:
     if not event.slug:
         event.slug = _unique_slug(event)
     event.full_clean()
+    _place_on_grid(event)
     event.save()
     if event.is_published and not event.has_ended(now):
         if changed & set(NOTICE_FIELDS):

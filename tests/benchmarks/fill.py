@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from donations.models import Donation, Donor, Payment
+from events.geography import grid_point_of
 from events.models import Event, Rsvp
 from volunteers.models import Supporter
 
@@ -63,6 +64,10 @@ def fill(
     for n in range(sessions):
         kind = Event.Kind.CANVASS if n % 2 else Event.Kind.PHONEBANK
         starts = now + timedelta(days=rng.randint(-120, 120), hours=rng.randint(0, 10))
+        area = rng.choice(AREAS) if kind == Event.Kind.CANVASS else ""
+        # A postcode in the area's district, placed as the session services place it.
+        postcode = f"{area.rsplit(' ', 1)[-1]} 1AA" if area else ""
+        easting, northing = (grid_point_of(postcode) if postcode else None) or (None, None)
         events.append(
             Event(
                 kind=kind,
@@ -76,7 +81,10 @@ def fill(
                 format=Event.Format.IN_PERSON
                 if kind == Event.Kind.CANVASS
                 else Event.Format.ONLINE,
-                public_area=rng.choice(AREAS) if kind == Event.Kind.CANVASS else "",
+                public_area=area,
+                postcode=postcode,
+                grid_easting=easting,
+                grid_northing=northing,
                 place_name="Community centre" if kind == Event.Kind.CANVASS else "",
                 online_link="" if kind == Event.Kind.CANVASS else "https://meet.example.org/bench",
                 published_at=now - timedelta(days=1),

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 import factory
 from django.utils import timezone
 
+from events.geography import grid_point_of
 from events.ics import LONDON
 from events.models import Event, Rsvp
 from volunteers.models import Supporter
@@ -30,6 +31,13 @@ class EventFactory(factory.django.DjangoModelFactory):
     place_name = "Allestree Park car park"
     address = "Duffield Road, Allestree, Derby"
     postcode = "DE22 2EY"
+    # Placed as the session services place it (events.services.sessions).
+    grid_easting = factory.LazyAttribute(
+        lambda event: (grid_point_of(event.postcode) or (None,))[0]
+    )
+    grid_northing = factory.LazyAttribute(
+        lambda event: (grid_point_of(event.postcode) or (None, None))[1]
+    )
     location_is_public = False
     capacity = None
     contact_name = "Jo (organiser)"

@@ -99,3 +99,40 @@ def test_the_next_sessions_on_the_home_page(browser_page, live_server, sessions)
     assert section.get_by_role("link", name="Canvassing in Darley Abbey").is_visible()
     assert section.get_by_role("link", name="Evening phonebank").is_visible()
     assert_page_is_clean(browser_page, live_server)
+
+
+def test_find_a_session_near_a_postcode_on_a_phone(browser_page, live_server, sessions):
+    EventFactory(title="Canvassing in Belper", postcode="DE56 1AA", public_area="Belper, DE56")
+    EventFactory(title="Canvassing in Sheffield", postcode="S1 2HE", public_area="Sheffield, S1")
+    page = browser_page.page
+    page.goto(live_server.url + "/events/")
+    search = page.get_by_role("search", name="Sessions near a postcode")
+    search.get_by_label("Your postcode").fill("de22 2ey")
+    search.get_by_label("How far").select_option(label="10 miles")
+    search.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+
+    assert page.url.endswith("/events/?postcode=DE22&radius=10")  # the outward code only
+    assert search.get_by_label("Your postcode").input_value() == "DE22"
+    near = page.locator("section", has=page.get_by_role("heading", name="Within 10 miles of DE22"))
+    # The three in DE22 itself (by date), then Belper, six miles off; Sheffield is too far.
+    assert near.get_by_role("link").all_inner_texts() == [
+        "Canvassing in Darley Abbey",
+        "Cancelled: Rained off",
+        "Canvassing in Mackworth",
+        "Canvassing in Belper",
+    ]
+    assert near.get_by_text("About 6 miles away").is_visible()
+    anywhere = page.locator("section", has=page.get_by_role("heading", name="Join from anywhere"))
+    assert anywhere.get_by_role("link", name="Evening phonebank").is_visible()
+    assert page.get_by_text("Contains OS data © Crown copyright").is_visible()
+    assert_page_is_clean(browser_page, live_server)
+
+    search.get_by_label("Your postcode").fill("BT1 1AA")
+    search.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+    assert page.get_by_text(
+        "We can’t measure distances from Northern Ireland postcodes"
+    ).is_visible()
+    assert page.get_by_role("link", name="Canvassing in Sheffield").is_visible()
+    assert_page_is_clean(browser_page, live_server)

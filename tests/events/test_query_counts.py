@@ -22,6 +22,8 @@ PAGES = [
     "/events/?month={month}",
     "/events/{slug}/",
     "/events/calendar.ics",
+    "/events/?postcode=DE22&radius=25",
+    "/events/?postcode=DE22&month={month}",
 ]
 
 
@@ -43,6 +45,8 @@ def build(sessions: int, signups: int) -> Event:
             place_name=template.place_name,
             address=template.address,
             postcode=template.postcode,
+            grid_easting=template.grid_easting,
+            grid_northing=template.grid_northing,
         )
         for number in range(sessions)
     )
@@ -91,3 +95,4 @@ def test_query_counts_do_not_grow_with_volume(client):
     print(f"\nquery counts with 10 sessions: {few}\nwith 1,000 sessions, 20,000 sign-ups: {many}")
     assert few == many
     assert few["/events/"] <= 6 and few["/events/{slug}/"] <= 6
+    assert few["/events/?postcode=DE22&radius=25"] <= 6

@@ -33,4 +33,5 @@ def public_pages() -> list[str]:
         "/donate/",
         "/join/",
         "/events/calendar.ics",
+        "/events/?postcode=DE22&radius=10",
     ]

@@ -217,7 +217,8 @@ def test_while_one_request_rebuilds_a_page_the_others_get_the_previous_copy(hand
     visitor.get("/events/")
     Event.objects.filter(pk=event.pk).update(title="Spondon evening canvass")
     pagecache.public_pages_invalidate(topics=["events"])
-    key = pagecache._page_key(RequestFactory().get("/events/"), ("kind", "month"))
+    names = ("kind", "month", "postcode", "radius")  # what the calendar reads
+    key = pagecache._page_key(RequestFactory().get("/events/"), names)
     assert cache.add(f"{key}:rebuilding", 1)  # as if another request were rebuilding it
 
     assert cached(visitor, "/events/")
@@ -257,3 +258,32 @@ def test_made_up_query_values_and_host_ports_never_fill_the_cache(handful, setti
 
     # Another port in the Host header is the same page as the site's own address.
     assert cached(Client(HTTP_HOST="127.0.0.1:9999"), "/events/?kind=canvass")
+
+
+def test_a_postcode_search_is_cached_by_its_outward_code_alone(handful):
+    """Any form of a postcode is first redirected to its outward code, which is the only
+    form a page is stored under; searches that cannot be placed are rendered, not stored."""
+    from campaign_site.core import pagecache
+
+    for typed in ["DE22 9ZZ", "de229zz", " de22 9zz ", "de22"]:
+        response = Client().get("/events/", {"postcode": typed, "radius": "10"})
+        assert response.status_code == 302
+        assert response["Location"] == "/events/?postcode=DE22&radius=10"
+    Client().get("/events/?postcode=DE22&radius=10")
+    assert cached(Client(), "/events/?postcode=DE22&radius=10")
+    assert not cached(Client(), "/events/?postcode=DE22&radius=25")  # its own page
+
+    for path in [
+        "/events/?postcode=BT1",  # Northern Ireland: not in Code-Point Open
+        "/events/?postcode=DE80",  # no such district
+        "/events/?postcode=hello",
+        "/events/?postcode=DE22&radius=7",
+    ]:
+        Client().get(path)
+        assert not cached(Client(), path), path
+
+    prefix = pagecache._local_key("")
+    stored = [
+        page.content for key, page in pagecache._local_pages.items() if key.startswith(prefix)
+    ]
+    assert stored and not any(b"9ZZ" in content for content in stored)
