@@ -12,7 +12,14 @@ def dashboard_context(request: HttpRequest) -> dict:
 
 
 def panels_register() -> None:
-    panel_register(Panel(slot="home-help", order=30, template="donations/includes/_help_card.html"))
+    panel_register(
+        Panel(
+            slot="home-help",
+            order=30,
+            template="donations/includes/_help_card.html",
+            topics=("donations",),
+        )
+    )
     panel_register(
         Panel(
             slot="dashboard",

@@ -37,6 +37,7 @@ def panels_register() -> None:
             order=10,
             template="events/includes/_next_sessions.html",
             context=next_sessions_context,
+            topics=("events", "event-places"),
         )
     )
     panel_register(

@@ -233,3 +233,9 @@ def rsvp_from_cancel_token(*, token: str) -> Rsvp | None:
     if uid is None:
         return None
     return Rsvp.objects.select_related("event", "supporter").filter(uid=uid).first()
+
+
+def event_page_topic(slug: str) -> str:
+    """The page-cache topic of one session's own page (its sign-ups change only that page
+    and the lists' places left)."""
+    return f"event:{slug}"

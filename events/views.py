@@ -19,6 +19,7 @@ from events.selectors import (
     calendar_month,
     calendar_upcoming,
     event_for_page,
+    event_page_topic,
     feed_events,
     month_grid_near,
     rsvp_from_cancel_token,
@@ -33,12 +34,15 @@ from events.services import SignupClosed, rsvp_cancel, rsvp_create
 KIND_VALUES = "canvass|phonebank"
 MONTH_VALUES = r"20\d\d-(0[1-9]|1[0-2])"
 RADIUS_VALUES = "|".join(str(miles) for miles in RADIUS_MILES)
+# Lists show places left, which every sign-up changes; a session's own page changes with its
+# own sign-ups only (events.services.rsvps).
+LIST_TOPICS = ("campaign", "events", "event-places")
 RSVP_RATE = RateLimit(scope="rsvp", limit=10, window_seconds=600)
 
 
 @require_safe
 @public_page(
-    topics=("campaign", "events"),
+    topics=LIST_TOPICS,
     query={
         "kind": KIND_VALUES,
         "month": MONTH_VALUES,
@@ -121,7 +125,7 @@ def _calendar_url(
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@public_page(topics=("campaign", "events"))
+@public_page(topics=lambda request, slug: ("campaign", "events", event_page_topic(slug)))
 def detail(request, slug):
     event = event_for_page(slug=slug)
     if event is None:

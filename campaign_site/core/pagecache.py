@@ -11,10 +11,12 @@ cache until something it shows changes:
   form token are rendered with placeholders, and every response gets the visitor's own
   values (their own CSRF cookie is set by Django's middleware as usual). A response that set
   a cookie, used the session or carried a message is not stored.
-- Each page names the topics it shows ("campaign", "events", "donations"). The services
-  that change a topic call `public_pages_invalidate()`, which gives the topic a new
+- Each page names the topics it shows ("campaign", "events", "donations", or one thing on
+  it, "event:<slug>"); a page about one thing can name its topics from the request. The
+  services that change a topic call `public_pages_invalidate()`, which gives the topic a new
   generation after the transaction commits; a cached page built on an older generation is
-  rebuilt on its next request.
+  rebuilt on its next request. Topics are as fine as what changes: a sign-up changes one
+  session's page and the lists that show places left, not every session's page.
 - Each process also keeps the pages it served in memory, and reads the generations from the
   shared cache at most once every GENERATION_CHECK_SECONDS: a page served from memory costs
   no round trip. The process that made a change sees it at once; the others within that
@@ -41,6 +43,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
@@ -48,7 +51,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
 
-TOPICS = ("campaign", "events", "donations")
+# A topic is a word, optionally with the one thing it is about ("event:door-knocking-3").
+TOPIC_PATTERN = re.compile(r"[a-z][a-z-]*(:[\w-]+)?")
 PAGE_TIMEOUT = 60
 STALE_TIMEOUT = 600
 REBUILD_LOCK_SECONDS = 10
@@ -118,10 +122,7 @@ def _remember(key: str, page: "CachedPage") -> None:
 def public_pages_invalidate(*, topics: Iterable[str]) -> None:
     """Every cached page showing one of `topics` is rebuilt on its next request, once the
     current transaction commits (straight away outside one)."""
-    topics = tuple(topics)
-    unknown = set(topics) - set(TOPICS)
-    if unknown:
-        raise ValueError(f"Unknown page topics: {sorted(unknown)}")
+    topics = _checked_topics(tuple(topics))
 
     def bump() -> None:
         values = {topic: uuid.uuid4().hex for topic in topics}
@@ -131,6 +132,13 @@ def public_pages_invalidate(*, topics: Iterable[str]) -> None:
             _local_generations[_local_key(topic)] = (value, now)
 
     transaction.on_commit(bump)
+
+
+def _checked_topics(topics: tuple[str, ...]) -> tuple[str, ...]:
+    wrong = [topic for topic in topics if not TOPIC_PATTERN.fullmatch(topic)]
+    if wrong:
+        raise ValueError(f"Not page topics: {wrong}")
+    return topics
 
 
 def _visitor_has_state(request: HttpRequest) -> bool:
@@ -187,16 +195,16 @@ def _rebuild(request, view, args, kwargs, key, previous, generations):
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
-    messages = getattr(request, "_messages", None)
+    """Only a page with nothing of this visitor's in it is shared. (The CSRF token is a
+    placeholder while the page is rendered for the cache, see page_cache_context: a view
+    under @public_page never calls get_token() itself.)"""
     session = getattr(request, "session", None)
-    return (
-        response.status_code == 200
-        and not response.streaming
-        and not response.cookies
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        and not (session is not None and session.accessed)
-        and not (messages is not None and getattr(messages, "_queued_messages", None))
-    )
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if session is not None and session.accessed:
+        return False
+    # len() counts messages without marking them read (iterating would use them up).
+    return len(messages.get_messages(request)) == 0
 
 
 def _for_visitor(request: HttpRequest, page: CachedPage) -> HttpResponse:
@@ -209,17 +217,19 @@ def _for_visitor(request: HttpRequest, page: CachedPage) -> HttpResponse:
     return response
 
 
-def public_page(
-    *, topics: tuple[str, ...], query: dict[str, str] | None = None
-) -> Callable[[Callable], Callable]:
+Topics = tuple[str, ...] | Callable[..., tuple[str, ...]]
+
+
+def public_page(*, topics: Topics, query: dict[str, str] | None = None) -> Callable:
     """Serve a public page from the cache to visitors it is the same for (see above).
 
-    `topics` are what the page shows; `query` maps each query parameter the view reads to
-    the pattern of the values worth caching (all other parameters must not change the
-    page)."""
+    `topics` are what the page shows, or a function of the view's arguments giving them
+    (`lambda request, slug: ("events", f"event:{slug}")`); `query` maps each query
+    parameter the view reads to the pattern of the values worth caching (all other
+    parameters must not change the page)."""
     query = query or {}
-    if set(topics) - set(TOPICS):
-        raise ValueError(f"Unknown page topics: {topics}")
+    if not callable(topics):
+        _checked_topics(topics)
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -230,12 +240,15 @@ def public_page(
                 response = view(request, *args, **kwargs)
                 patch_vary_headers(response, ("Cookie",))
                 return response
-            generations = _generations(topics)
+            shown = (
+                _checked_topics(topics(request, *args, **kwargs)) if callable(topics) else topics
+            )
+            generations = _generations(shown)
             page = _local_pages.get(_local_key(key))
             if not _fresh(page, generations):
                 shared = cache.get(key)
                 if shared is not None and shared.generations != generations:
-                    generations = _generations(topics, recheck=True)  # changed elsewhere?
+                    generations = _generations(shown, recheck=True)  # changed elsewhere?
                 if _fresh(shared, generations):
                     page = shared
                 else:

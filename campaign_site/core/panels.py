@@ -21,6 +21,9 @@ class Panel:
     order: int = 100
     context: Callable[[HttpRequest], dict] | None = None
     visible: Callable[[HttpRequest], bool] | None = None
+    # Page-cache topics of what the panel shows: a cached page carrying it is rebuilt when
+    # one of them changes (see pagecache.py).
+    topics: tuple[str, ...] = ()
 
 
 _panels: dict[str, list[Panel]] = {slot: [] for slot in SLOTS}
@@ -36,3 +39,11 @@ def panel_register(panel: Panel) -> None:
 
 def panels_for(slot: str) -> list[Panel]:
     return list(_panels[slot])
+
+
+def panel_topics(*slots: str) -> tuple[str, ...]:
+    """The page-cache topics of everything the apps show in these slots."""
+    topics = dict.fromkeys(
+        topic for slot in slots for panel in _panels[slot] for topic in panel.topics
+    )
+    return tuple(topics)

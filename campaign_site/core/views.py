@@ -4,9 +4,10 @@ from django.views.decorators.cache import never_cache
 
 from campaign_site.core.health import health_report
 from campaign_site.core.pagecache import public_page
+from campaign_site.core.panels import panel_topics
 
 
-@public_page(topics=("campaign", "events", "donations"))
+@public_page(topics=lambda request: ("campaign", *panel_topics("home-help", "home")))
 def home(request):
     return render(request, "campaign_site/home.html")
 

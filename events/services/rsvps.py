@@ -13,6 +13,7 @@ from django.utils import timezone
 from campaign_site.core.pagecache import public_pages_invalidate
 from events.emails import rsvp_email_send
 from events.models import Event, Rsvp
+from events.selectors import event_page_topic
 from volunteers.models import Supporter
 from volunteers.services import supporter_get_or_create
 
@@ -62,7 +63,7 @@ def rsvp_create(
     Someone already signed up gets a reminder of their place by email instead; the
     outcome is the same either way, so the response reveals nothing about the address.
     """
-    public_pages_invalidate(topics=("events",))
+    public_pages_invalidate(topics=("event-places", event_page_topic(event.slug)))
     now = now or timezone.now()
     event = _lock_event(event)
     if not event.is_published or event.has_ended(now):
@@ -123,7 +124,7 @@ def _join_mailing_list(*, event: Event, supporter: Supporter, first_name: str, p
 @transaction.atomic
 def rsvp_cancel(*, rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
     """Give up a place (or a place in the queue); the first person waiting is promoted."""
-    public_pages_invalidate(topics=("events",))
+    public_pages_invalidate(topics=("event-places", event_page_topic(rsvp.event.slug)))
     now = now or timezone.now()
     event = _lock_event(rsvp.event)
     rsvp = Rsvp.objects.select_related("supporter").get(pk=rsvp.pk)
@@ -141,7 +142,7 @@ def rsvps_fill_free_spots(*, event: Event, now: datetime | None = None) -> list[
 
     The caller holds the session's row lock.
     """
-    public_pages_invalidate(topics=("events",))
+    public_pages_invalidate(topics=("event-places", event_page_topic(event.slug)))
     now = now or timezone.now()
     if not event.is_published or event.has_ended(now):
         return []

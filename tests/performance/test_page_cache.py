@@ -287,3 +287,19 @@ def test_a_postcode_search_is_cached_by_its_outward_code_alone(handful):
         page.content for key, page in pagecache._local_pages.items() if key.startswith(prefix)
     ]
     assert stored and not any(b"9ZZ" in content for content in stored)
+
+
+def test_a_sign_up_rebuilds_its_own_session_page_and_the_lists_but_no_other_session_page(
+    handful,
+):
+    one, other = Event.objects.published().upcoming().order_by("starts_at")[:2]
+    for path in [f"/events/{one.slug}/", f"/events/{other.slug}/", "/events/", "/"]:
+        Client().get(path)
+        assert cached(Client(), path), path
+
+    rsvp_create(event=one, first_name="Lou", email="lou@example.org")
+
+    assert not cached(Client(), f"/events/{one.slug}/")
+    assert not cached(Client(), "/events/")  # places left
+    assert not cached(Client(), "/")
+    assert cached(Client(), f"/events/{other.slug}/")
