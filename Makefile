@@ -15,7 +15,7 @@ PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
 PROD_ENV = DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(PROD_REDIS_URL)} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/prod-secret-key)} SITE_URL=$${SITE_URL:-http://127.0.0.1:8000}
 
-.PHONY: install install-dev run demo migrate worker beat test lint format clean prod bench
+.PHONY: install install-dev run demo migrate worker beat test lint format clean prod bench bench-update-send
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,15 @@ prod: install var/prod-secret-key
 bench: install-dev
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
+
+# An update to 20,000 supporters through a real worker to a local SMTP server (see the
+# script's docstring); on a scratch database and a Redis database no other worker uses.
+BENCH_UPDATE_ENV = DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench_update \
+	REDIS_URL=redis://127.0.0.1:6379/14 DJANGO_SECRET_KEY=bench-update-send-secret-key
+bench-update-send: install-dev
+	createdb -h 127.0.0.1 -U postgres campaign_bench_update 2>/dev/null || true
+	$(BENCH_UPDATE_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(BENCH_UPDATE_ENV) $(BIN)/python -m tests.benchmarks.update_send $(BENCH_ARGS)
 
 test: install-dev
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0

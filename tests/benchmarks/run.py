@@ -27,6 +27,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.support.worker import CeleryWorker
+
 PROJECT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 DATABASE = "campaign_bench"
@@ -105,19 +107,6 @@ def start_services(logs: Path) -> list[subprocess.Popen]:
             ],
         ),
         start(
-            "worker",
-            [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "campaign_site",
-                "worker",
-                "--loglevel=WARNING",
-                "--concurrency=1",
-            ],
-        ),
-        start(
             "gunicorn",
             [
                 PYTHON,
@@ -129,6 +118,11 @@ def start_services(logs: Path) -> list[subprocess.Popen]:
             ],
         ),
     ]
+    worker = CeleryWorker(
+        env=environment(), concurrency=1, name="bench", log_path=logs / "worker.log"
+    )
+    worker.start()
+    processes.append(worker.process)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

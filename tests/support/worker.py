@@ -1,4 +1,4 @@
-"""A real `celery worker` process against REDIS_URL and the test database."""
+"""A real `celery worker` process: the one way the tests and the benchmarks start one."""
 
 import os
 import subprocess
@@ -9,8 +9,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
-
-from campaign_site.celery import app as celery_app
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -26,29 +24,50 @@ def test_database_url() -> str:
 
 
 class CeleryWorker:
-    def __init__(self, smtp_port: int, extra_env: dict[str, str] | None = None):
-        self.smtp_port = smtp_port
-        self.extra_env = extra_env or {}
+    """`celery -A campaign_site worker` in its own process, with `env` on top of this
+    process's environment; `start()` returns once the worker says it is ready.
+
+    Given `smtp_port`, it runs on the test database and the tests' SMTP server, retrying
+    quickly (`extra_env` on top); the benchmarks pass their own `env` instead."""
+
+    def __init__(
+        self,
+        *,
+        smtp_port: int | None = None,
+        extra_env: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
+        concurrency: int = 2,
+        name: str = "test-worker",
+        log_path: Path | None = None,
+    ):
+        if smtp_port is not None:
+            env = {**self.test_environment(smtp_port), **(env or {})}
+        self.env = {**(env or {}), **(extra_env or {})}
+        self.concurrency = concurrency
+        self.name = name
         self.process: subprocess.Popen | None = None
-        self.log_path = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+        self.log_path = log_path or Path(
+            tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1]
+        )
+
+    @staticmethod
+    def test_environment(smtp_port: int) -> dict[str, str]:
+        return {
+            "DATABASE_URL": test_database_url(),
+            "DATABASE_CONN_MAX_AGE": "0",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port),
+            "OUTBOX_RETRY_BASE_SECONDS": "1",
+            "OUTBOX_SWEEP_GRACE_SECONDS": "0",
+        }
 
     def environment(self) -> dict[str, str]:
-        env = os.environ.copy()
-        env.update(
-            DATABASE_URL=test_database_url(),
-            DATABASE_CONN_MAX_AGE="0",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=str(self.smtp_port),
-            OUTBOX_RETRY_BASE_SECONDS="1",
-            OUTBOX_SWEEP_GRACE_SECONDS="0",
-        )
-        env.update(self.extra_env)
-        return env
+        return {**os.environ, **self.env}
 
     def start(self) -> None:
-        celery_app.control.purge()
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
+        self.log_path.write_bytes(b"")
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
                 "-m",
@@ -57,12 +76,13 @@ class CeleryWorker:
                 "campaign_site",
                 "worker",
                 "--loglevel=INFO",
-                "--concurrency=2",
+                f"--concurrency={self.concurrency}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                "--purge",  # tasks left on the broker by an earlier run are not this run's
                 "-n",
-                f"test-worker-{os.getpid()}@%h",
+                f"{self.name}-{os.getpid()}@%h",
             ],
             cwd=PROJECT_DIR,
             env=self.environment(),

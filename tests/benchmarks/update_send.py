@@ -6,18 +6,25 @@ Run it against a scratch database and a Redis that no real worker listens on, e.
     createdb campaign_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench
     export REDIS_URL=redis://127.0.0.1:6379/14 DJANGO_SECRET_KEY=bench
-    .venv/bin/python manage.py migrate && .venv/bin/python manage.py bench_update_send
+    .venv/bin/python manage.py migrate && .venv/bin/python -m tests.benchmarks.update_send
+
+(`make bench-update-send` does exactly that.) The worker is started by the same helper the
+tests use (tests/support/worker.py).
 
 It refuses a database that holds real supporters, and removes what it created.
 """
 
 import logging
 import os
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign_site.settings")
+django.setup()
 
 from aiosmtpd.controller import Controller
 from django.conf import settings
@@ -25,8 +32,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from campaign_site.celery import app as celery_app
 from campaign_site.core.models import OutboundEmail
+from tests.support.worker import CeleryWorker
 from volunteers.models import Supporter, Update
 from volunteers.selectors import supporter_email_links, supporter_list_unsubscribe_headers
 from volunteers.update_services import (
@@ -122,8 +129,7 @@ class Command(BaseCommand):
             self._report(results, options["concurrency"])
         finally:
             if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=30)
+                worker.stop()
             controller.stop()
             self._clean()
 
@@ -192,42 +198,17 @@ class Command(BaseCommand):
         assert self.handler.count - before == Supporter.objects.audience("updates").count()
         return elapsed
 
-    def _start_worker(self, concurrency: int) -> subprocess.Popen:
-        env = os.environ.copy()
-        env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(self.port))
-        log = open(Path(settings.VAR_DIR) / "bench-worker.log", "wb")  # noqa: SIM115
-        celery_app.control.purge()
-        process = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "campaign_site",
-                "worker",
-                "--loglevel=WARNING",
-                f"--concurrency={concurrency}",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"bench-{os.getpid()}@%h",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    def _start_worker(self, concurrency: int) -> CeleryWorker:
+        worker = CeleryWorker(
+            env={"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(self.port)},
+            concurrency=concurrency,
+            name="bench",
+            log_path=Path(settings.VAR_DIR) / "bench-worker.log",
         )
-        time.sleep(1)
-        deadline = time.monotonic() + 60
-        while len(process_tree(process.pid)) < concurrency + 1:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise CommandError("The Celery worker did not start: see var/bench-worker.log")
-            time.sleep(0.2)
-        time.sleep(2)
-        return process
+        worker.start()
+        return worker
 
-    def _run(self, size: int, worker: subprocess.Popen) -> dict:
+    def _run(self, size: int, worker: CeleryWorker) -> dict:
         self.stdout.write(f"List of {size}:")
         self._make_supporters(size)
         update = update_save(
@@ -236,7 +217,7 @@ class Command(BaseCommand):
         ceiling = self._ceiling(update)
         self.stdout.write(f"  ceiling (plain loop, one connection): {size / ceiling:.0f} emails/s")
 
-        baseline = {pid: proc_kb(pid, "VmRSS") for pid in process_tree(worker.pid)}
+        baseline = {pid: proc_kb(pid, "VmRSS") for pid in process_tree(worker.process.pid)}
         peak_rss_total = 0
         before = self.handler.count
         started = time.perf_counter()
@@ -246,11 +227,11 @@ class Command(BaseCommand):
         while self.handler.count - before < size:
             if time.monotonic() > deadline:
                 raise CommandError(f"Only {self.handler.count - before} of {size} arrived")
-            pids = process_tree(worker.pid)
+            pids = process_tree(worker.process.pid)
             peak_rss_total = max(peak_rss_total, sum(proc_kb(pid, "VmRSS") for pid in pids))
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
-        pids = process_tree(worker.pid)
+        pids = process_tree(worker.process.pid)
         hwm = {pid: proc_kb(pid, "VmHWM") for pid in pids}
         update.refresh_from_db()
         sent = OutboundEmail.objects.filter(
@@ -295,3 +276,7 @@ class Command(BaseCommand):
             f"{settings.OUTBOX_BATCH_SIZE}; fan-out chunks of 1000. Memory from /proc "
             "(VmRSS sampled every 50 ms, summed over the worker's processes; VmHWM per process)."
         )
+
+
+if __name__ == "__main__":
+    Command().run_from_argv([sys.argv[0], "update_send", *sys.argv[1:]])
