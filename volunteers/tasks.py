@@ -5,7 +5,8 @@ from volunteers.retention import retention_erase_due
 from volunteers.update_services import update_fan_out, update_fan_out_resume_stalled
 
 
-@shared_task
+# A fan-out to a large list takes longer than the default limit; it resumes where it stopped.
+@shared_task(soft_time_limit=1800, time_limit=1860)
 def update_fan_out_task(update_id: int) -> int:
     return update_fan_out(update_id=update_id)
 

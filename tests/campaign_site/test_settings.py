@@ -95,6 +95,41 @@ print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)
     assert http.stdout.split() == ["False", "False", "False", "False"], http.stderr
 
 
+def test_hsts_preload_and_subdomains_only_when_a_setting_asks(tmp_path):
+    code = """
+import django
+django.setup()
+from django.conf import settings as s
+print(s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)
+"""
+    site = {"DJANGO_SECRET_KEY": "x" * 50, "SITE_URL": "https://example.org"}
+    default = run_python(code, site, tmp_path)
+    chosen = run_python(
+        code, {**site, "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1", "DJANGO_HSTS_PRELOAD": "1"}, tmp_path
+    )
+
+    assert default.stdout.split() == ["False", "False"], default.stderr
+    assert chosen.stdout.split() == ["True", "True"], chosen.stderr
+
+
+def test_errors_reach_the_admins_and_tasks_have_time_limits(tmp_path):
+    code = """
+import django
+django.setup()
+from django.conf import settings as s
+from volunteers.tasks import update_fan_out_task
+print(s.ADMINS[0][1], s.CELERY_TASK_SOFT_TIME_LIMIT, s.CELERY_TASK_TIME_LIMIT)
+print(update_fan_out_task.soft_time_limit > s.CELERY_TASK_SOFT_TIME_LIMIT)
+"""
+    result = run_python(
+        code,
+        {"DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ADMINS": "agent@example.org, it@example.org"},
+        tmp_path,
+    )
+
+    assert result.stdout.split() == ["agent@example.org", "300", "360", "True"], result.stderr
+
+
 def test_check_deploy_is_clean_for_an_https_site(tmp_path):
     env = {
         key: value
@@ -118,3 +153,20 @@ def test_check_deploy_is_clean_for_an_https_site(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_sentry_switches_on_with_a_dsn_and_sends_no_personal_data(tmp_path):
+    code = """
+import django
+django.setup()
+import sentry_sdk
+options = sentry_sdk.get_client().options
+print(sentry_sdk.get_client().is_active(), options["send_default_pii"])
+print(options["max_request_body_size"])
+"""
+    env = {"DJANGO_SECRET_KEY": "x" * 50}
+    with_dsn = run_python(code, {**env, "SENTRY_DSN": "http://public@127.0.0.1:9/1"}, tmp_path)
+    without = run_python(code, env, tmp_path)
+
+    assert with_dsn.stdout.split() == ["True", "False", "never"], with_dsn.stderr
+    assert without.stdout.split()[0] == "False", without.stderr
