@@ -36,7 +36,8 @@ SETUP_HINT = (
     "environment. In the Stripe dashboard add a webhook endpoint at {url} for the events "
     "checkout.session.completed, checkout.session.async_payment_succeeded, "
     "checkout.session.async_payment_failed, checkout.session.expired, charge.refunded, "
-    "invoice.paid and customer.subscription.deleted; its signing secret is "
+    "invoice.paid, invoice_payment.paid and customer.subscription.deleted; its signing "
+    "secret is "
     "STRIPE_WEBHOOK_SECRET. Then restart the site and the worker."
 )
 

@@ -211,6 +211,13 @@ class Donation(models.Model):
         return ", ".join(part for part in parts if part)
 
 
+class PaymentQuerySet(models.QuerySet):
+    def missing_intent(self):
+        """Monthly payments (keyed by invoice) whose payment intent Stripe has not named yet:
+        their refunds cannot be matched, nor can they be returned, until it is found."""
+        return self.filter(stripe_payment_intent_id="", donation__kind=Donation.Kind.MONTHLY)
+
+
 class Payment(models.Model):
     """Money received: one per one-off charge (keyed by payment intent) or paid invoice."""
 
@@ -222,6 +229,8 @@ class Payment(models.Model):
     amount_pence = models.PositiveIntegerField()
     refunded_pence = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField()
+
+    objects = PaymentQuerySet.as_manager()
 
     class Meta:
         ordering = ["received_at", "pk"]

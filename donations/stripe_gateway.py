@@ -145,6 +145,40 @@ def subscription_cancel(*, subscription_id: str) -> dict[str, Any]:
     return data
 
 
+def invoice_payment_intent_find(*, invoice_id: str) -> str:
+    """The payment intent that paid an invoice, or "" while none has.
+
+    Since 2025-03-31 an invoice carries no `payment_intent` (nor `charge`): its payments are
+    InvoicePayment objects, each naming its `payment.payment_intent`, and the invoice's
+    `payments` list is not in webhook payloads. So ask Stripe for the invoice's paid
+    payments (GET /v1/invoice_payments?invoice=...&status=paid).
+    """
+    data = _call(
+        "invoice_payment.list",
+        stripe.InvoicePayment.list,
+        invoice=invoice_id,
+        status="paid",
+        limit=10,
+    )
+    for invoice_payment in data.get("data") or []:
+        intent = invoice_payment_intent(invoice_payment)
+        if intent:
+            return intent
+    logger.info("Invoice %s has no paid payment intent yet", invoice_id)
+    return ""
+
+
+def invoice_payment_intent(invoice_payment: dict[str, Any]) -> str:
+    """The payment intent an InvoicePayment object (from the API or an event) names."""
+    if invoice_payment.get("status") not in {None, "paid"}:
+        return ""
+    payment = invoice_payment.get("payment") or {}
+    intent = payment.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    return str(intent or "")
+
+
 def refund_create(*, payment_intent_id: str, amount_pence: int, idempotency_key: str) -> dict:
     data = _call(
         "refund.create",

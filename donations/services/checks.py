@@ -14,6 +14,7 @@ from donations.services.ledger import (
     progress_invalidate,
     refund_known,
 )
+from donations.services.monthly import payment_intent_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -104,14 +105,20 @@ def donation_return(*, donation_id: int, user, method: str, note: str = "") -> D
 def _refund_all(donation: Donation) -> list[str]:
     refund_ids = []
     for payment in donation.payments.all():
+        if payment.amount_pence - payment.refunded_pence <= 0:
+            continue
+        if not payment.stripe_payment_intent_id:
+            # A monthly payment: its invoice names no payment intent, its payments do.
+            payment_intent_resolve(payment=payment)
+            payment.refresh_from_db()
+        if not payment.stripe_payment_intent_id:
+            raise ValidationError(
+                f"Stripe has no paid payment for {payment.stripe_key} yet, so it cannot be "
+                "refunded; try again in a few minutes."
+            )
         remaining = payment.amount_pence - payment.refunded_pence
         if remaining <= 0:
             continue
-        if not payment.stripe_payment_intent_id:
-            raise ValidationError(
-                f"Stripe has not yet told us the payment behind {payment.stripe_key}; "
-                "try again in a few minutes."
-            )
         refund = stripe_gateway.refund_create(
             payment_intent_id=payment.stripe_payment_intent_id,
             amount_pence=remaining,

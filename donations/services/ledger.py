@@ -1,9 +1,9 @@
 """The money ledger: payments and refunds in, a donation's status and totals out.
 
 Every change to money goes through here. A donation's status and totals are always
-recomputed from the ledger rows (payments, refunds by id, the highest refunded total
-Stripe reported per charge), never nudged step by step, so events applied in any order,
-or twice, end in the same state.
+recomputed from the ledger rows (payments, refunds we made, known by id, and the highest
+refunded total Stripe reported per charge), never nudged step by step, so events applied
+in any order, or twice, end in the same state.
 """
 
 import logging
@@ -78,12 +78,11 @@ def charge_refunds_record(
     payment_intent_id: str,
     charge_id: str,
     amount_refunded_pence: int,
-    refunds: list[tuple[str, int]],
 ) -> None:
-    """Record what Stripe says was refunded on a charge: its cumulative refunded amount
-    (kept only if higher than what we knew) and each refund it lists, once by id.
+    """Record what Stripe says was refunded on a charge: its cumulative refunded amount,
+    kept only if higher than what we knew (so a late, older event never undoes a newer one).
 
-    Works before the payment itself is known: the payment picks the refunds up later.
+    Works before the payment itself is known: the payment picks the refund up later.
     """
     total, _ = ChargeRefundTotal.objects.get_or_create(
         stripe_payment_intent_id=payment_intent_id, defaults={"stripe_charge_id": charge_id}
@@ -91,8 +90,6 @@ def charge_refunds_record(
     ChargeRefundTotal.objects.filter(
         pk=total.pk, amount_refunded_pence__lt=amount_refunded_pence
     ).update(amount_refunded_pence=amount_refunded_pence, stripe_charge_id=charge_id)
-    for refund_id, amount in refunds:
-        refund_known(refund_id=refund_id, payment_intent_id=payment_intent_id, amount_pence=amount)
     donation_ids = set(
         Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).values_list(
             "donation_id", flat=True
@@ -102,6 +99,31 @@ def charge_refunds_record(
         donation = donation_lock(donation_id=donation_id)
         if donation is not None:
             donation_recompute(donation=donation)
+
+
+@transaction.atomic
+def payment_intent_attach(*, stripe_key: str, payment_intent_id: str) -> Payment | None:
+    """Name the payment intent behind a payment recorded without one (a monthly payment,
+    keyed by its invoice), then recompute, so refunds already known for that intent count.
+    Returns None if no payment has that key yet."""
+    found = Payment.objects.filter(stripe_key=stripe_key).first()
+    if found is None:
+        return None
+    donation = donation_lock(donation_id=found.donation_id)
+    payment = Payment.objects.get(pk=found.pk)
+    if payment.stripe_payment_intent_id:
+        if payment.stripe_payment_intent_id != payment_intent_id:
+            logger.error(
+                "Payment %s is %s, not %s",
+                stripe_key,
+                payment.stripe_payment_intent_id,
+                payment_intent_id,
+            )
+        return payment
+    payment.stripe_payment_intent_id = payment_intent_id
+    payment.save(update_fields=["stripe_payment_intent_id"])
+    donation_recompute(donation=donation)
+    return payment
 
 
 def refund_known(*, refund_id: str, payment_intent_id: str, amount_pence: int) -> None:
