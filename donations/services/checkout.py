@@ -11,7 +11,7 @@ from campaign_site.pagecache import public_pages_invalidate
 from campaign_site.selectors import campaign_settings_get
 from donations import stripe_gateway
 from donations.models import Donation, DonationSettings, Donor
-from donations.services.ledger import donation_lock, donation_recompute
+from donations.services.ledger import donation_ledger_lock, donation_recompute
 from donations.services.stripe_events import checkout_session_apply
 from volunteers.models import normalise_email
 
@@ -133,7 +133,7 @@ def donation_monthly_stop(*, donation_id: int) -> Donation:
     if donation.stopped_at is None and donation.stripe_subscription_id:
         stripe_gateway.subscription_cancel(subscription_id=donation.stripe_subscription_id)
     with transaction.atomic():
-        donation = donation_lock(donation_id=donation_id)
+        donation = donation_ledger_lock(donation_id=donation_id)
         donation.stopped_at = donation.stopped_at or timezone.now()
         donation_recompute(donation=donation)
     return donation

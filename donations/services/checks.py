@@ -9,8 +9,10 @@ from django.utils import timezone
 from donations import stripe_gateway
 from donations.models import Donation
 from donations.services.ledger import (
+    donation_ledger_lock,
     donation_lock,
     donation_recompute,
+    ledger_lock,
     progress_invalidate,
     refund_known,
 )
@@ -88,7 +90,7 @@ def donation_return(*, donation_id: int, user, method: str, note: str = "") -> D
     elif not how:
         raise ValidationError("Say how the gift was returned.")
     with transaction.atomic():
-        donation = donation_lock(donation_id=donation_id)
+        donation = donation_ledger_lock(donation_id=donation_id)
         if donation.kind == Donation.Kind.MONTHLY and method == RETURN_BY_STRIPE:
             donation.stopped_at = donation.stopped_at or timezone.now()
         donation.check_status = Donation.Check.RETURNED
@@ -125,11 +127,13 @@ def _refund_all(donation: Donation) -> list[str]:
             idempotency_key=f"donation-return-{payment.stripe_key}",
         )
         with transaction.atomic():
+            ledger_lock(payment_intent_ids=[payment.stripe_payment_intent_id])
             refund_known(
                 refund_id=refund["id"],
                 payment_intent_id=payment.stripe_payment_intent_id,
                 amount_pence=int(refund["amount"]),
             )
+            donation_recompute(donation=donation_lock(donation_id=donation.pk))
         refund_ids.append(refund["id"])
     return refund_ids
 

@@ -4,14 +4,29 @@ Every change to money goes through here. A donation's status and totals are alwa
 recomputed from the ledger rows (payments, refunds we made, known by id, and the highest
 refunded total Stripe reported per charge), never nudged step by step, so events applied
 in any order, or twice, end in the same state.
+
+Locking, the one order every path follows (so no overlap loses a write and no two paths
+wait on each other in a circle):
+
+1. the ledger lock of the payment intent being written (`ledger_lock`), or, on a path that
+   only recomputes a gift, of every intent the gift has, in sorted order, taken together
+   (`donation_ledger_lock`);
+2. then the donation's row lock (`donation_lock`); no ledger lock is taken after it.
+
+A payment and the refund of the same payment intent therefore never overlap: a refund
+that arrives first is stored by intent and kept, and the payment, which reads the refunds
+under the same lock, applies it; a refund that arrives second finds the payment. Under
+READ COMMITTED each waits for the other's commit and then sees its rows.
 """
 
+import hashlib
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
 
@@ -38,8 +53,48 @@ def progress_invalidate() -> None:
     public_pages_invalidate(topics=("donations",))
 
 
+def ledger_lock(*, payment_intent_ids: Iterable[str]) -> None:
+    """Take the ledger lock of each payment intent (sorted; blanks skipped) until the
+    transaction ends. Take them first, before any donation's row lock, and all at once.
+
+    On PostgreSQL a transaction-scoped advisory lock per intent (a hash collision only makes
+    two intents wait for each other). SQLite, the one-process first run, has no such locks
+    and needs none: it lets one transaction write at a time and refuses a transaction whose
+    reads are stale, so an overlap fails (and Stripe retries) rather than losing a refund.
+    """
+    keys = sorted({intent for intent in payment_intent_ids if intent})
+    if not keys:
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("ledger_lock() needs a transaction")
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_number("ledger", key)])
+
+
+def _lock_number(namespace: str, key: str) -> int:
+    digest = hashlib.blake2b(f"donations:{namespace}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def donation_lock(*, donation_id: int) -> Donation | None:
+    """The donation's row lock: taken after the ledger locks the path needs."""
     return Donation.objects.select_for_update().filter(pk=donation_id).first()
+
+
+def donation_ledger_lock(*, donation_id: int, payment_intent_id: str = "") -> Donation | None:
+    """Every lock a write to this gift needs, in the one order: the ledger locks of the
+    intents it has (and of `payment_intent_id`, about to be recorded on it), then its row
+    lock. For a path that holds no ledger lock yet."""
+    intents = set(
+        Payment.objects.filter(donation_id=donation_id)
+        .exclude(stripe_payment_intent_id="")
+        .values_list("stripe_payment_intent_id", flat=True)
+    )
+    ledger_lock(payment_intent_ids=intents | {payment_intent_id})
+    return donation_lock(donation_id=donation_id)
 
 
 def payment_record(
@@ -52,7 +107,8 @@ def payment_record(
 ) -> Payment:
     """Record money received (once per payment intent or invoice), then recompute.
 
-    The caller holds the donation's row lock (`donation_lock`)."""
+    The caller holds the ledger lock of `payment_intent_id`, then the donation's row lock
+    (`donation_ledger_lock(donation_id=..., payment_intent_id=...)` takes both)."""
     payment, created = Payment.objects.get_or_create(
         stripe_key=stripe_key,
         defaults={
@@ -84,6 +140,7 @@ def charge_refunds_record(
 
     Works before the payment itself is known: the payment picks the refund up later.
     """
+    ledger_lock(payment_intent_ids=[payment_intent_id])
     total, _ = ChargeRefundTotal.objects.get_or_create(
         stripe_payment_intent_id=payment_intent_id, defaults={"stripe_charge_id": charge_id}
     )
@@ -106,6 +163,7 @@ def payment_intent_attach(*, stripe_key: str, payment_intent_id: str) -> Payment
     """Name the payment intent behind a payment recorded without one (a monthly payment,
     keyed by its invoice), then recompute, so refunds already known for that intent count.
     Returns None if no payment has that key yet."""
+    ledger_lock(payment_intent_ids=[payment_intent_id])
     found = Payment.objects.filter(stripe_key=stripe_key).first()
     if found is None:
         return None
@@ -127,6 +185,7 @@ def payment_intent_attach(*, stripe_key: str, payment_intent_id: str) -> Payment
 
 
 def refund_known(*, refund_id: str, payment_intent_id: str, amount_pence: int) -> None:
+    """Keep a refund we made, by id. The caller holds the intent's ledger lock."""
     Refund.objects.get_or_create(
         stripe_refund_id=refund_id,
         defaults={"stripe_payment_intent_id": payment_intent_id, "amount_pence": amount_pence},
@@ -136,8 +195,9 @@ def refund_known(*, refund_id: str, payment_intent_id: str, amount_pence: int) -
 def donation_recompute(*, donation: Donation) -> Donation:
     """Derive refunds per payment, totals, status and the agent's check from the ledger.
 
-    The caller holds the donation's row lock. Sends a receipt for each payment newly
-    received and kept, and refreshes the progress bar when the money changed.
+    The caller holds the gift's locks (see the module's docstring). Sends a receipt for
+    each payment newly received and kept, and refreshes the progress bar when the money
+    changed.
     """
     payments = list(donation.payments.all())
     intents = [p.stripe_payment_intent_id for p in payments if p.stripe_payment_intent_id]

@@ -22,7 +22,7 @@ from donations import stripe_gateway
 from donations.models import Donation, StripeEvent
 from donations.services.ledger import (
     charge_refunds_record,
-    donation_lock,
+    donation_ledger_lock,
     donation_recompute,
     payment_intent_attach,
     payment_record,
@@ -125,7 +125,7 @@ def _invoice_payment_intent_find(invoice_id: str) -> str:
 
 
 def _session_apply(session: dict[str, Any], *, event_type: str, at: int, intent: str) -> None:
-    donation = _donation_for_session(session)
+    donation = _donation_for_session(session, intent=intent)
     if donation is None:
         logger.warning("Checkout session %s is not one of ours", session.get("id"))
         return
@@ -180,7 +180,7 @@ def _charge_refunded(charge: dict[str, Any]) -> None:
 def _invoice_paid(invoice: dict[str, Any], *, intent: str) -> None:
     amount = int(invoice.get("amount_paid") or 0)
     subscription_id, metadata = _invoice_subscription(invoice)
-    donation = _donation_for(metadata, subscription_id=subscription_id)
+    donation = _donation_for(metadata, subscription_id=subscription_id, intent=intent)
     if donation is None:
         logger.warning("Paid invoice %s is not for one of our gifts", invoice.get("id"))
         return
@@ -222,25 +222,29 @@ def _subscription_deleted(subscription: dict[str, Any], *, at: int) -> None:
     donation_recompute(donation=donation)
 
 
-def _donation_for_session(session: dict[str, Any]) -> Donation | None:
-    donation = _donation_for(session.get("metadata"))
+def _donation_for_session(session: dict[str, Any], *, intent: str) -> Donation | None:
+    donation = _donation_for(session.get("metadata"), intent=intent)
     if donation is None and session.get("id"):
         found = Donation.objects.filter(stripe_checkout_session_id=session["id"]).first()
-        donation = donation_lock(donation_id=found.pk) if found else None
+        if found is not None:
+            donation = donation_ledger_lock(donation_id=found.pk, payment_intent_id=intent)
     return donation
 
 
-def _donation_for(metadata: dict | None, *, subscription_id: str | None = None) -> Donation | None:
-    """Find and lock the donation named in metadata, or holding this subscription."""
+def _donation_for(
+    metadata: dict | None, *, subscription_id: str | None = None, intent: str = ""
+) -> Donation | None:
+    """Find the donation named in metadata, or holding this subscription, and take its
+    locks (with the ledger lock of `intent`, the payment intent about to be recorded)."""
     raw = (metadata or {}).get("donation_id")
     if raw and str(raw).isdigit():
-        donation = donation_lock(donation_id=int(raw))
+        donation = donation_ledger_lock(donation_id=int(raw), payment_intent_id=intent)
         if donation is not None:
             return donation
     if subscription_id:
         found = Donation.objects.filter(stripe_subscription_id=subscription_id).first()
         if found is not None:
-            return donation_lock(donation_id=found.pk)
+            return donation_ledger_lock(donation_id=found.pk, payment_intent_id=intent)
     return None
 
 

@@ -187,6 +187,15 @@ class FakeStripe:
             payloads.event("invoice_payment.paid", dict(invoice_payment)),
         ]
 
+    def refund(self, payment_intent: str, amount: int) -> dict:
+        """Someone refunds part of a payment in Stripe's dashboard."""
+        with self.lock:
+            status, refund = self._refund_create(
+                {"payment_intent": payment_intent, "amount": str(amount)}
+            )
+        assert status == 200, refund
+        return refund
+
     def refund_event(self, payment_intent: str) -> dict:
         """`charge.refunded` for a payment intent, with what has been refunded on it so far
         (a charge lists no refunds: only its `amount_refunded`)."""
