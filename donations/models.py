@@ -10,14 +10,18 @@ not change the outcome.
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-# A gift over this amount must come from a permissible source and is checked by the agent.
-PERMISSIBILITY_THRESHOLD_PENCE = 5_000
+from donations.permissibility import (
+    PERMISSIBILITY_THRESHOLD_PENCE,
+    permissibility_missing,
+    permissibility_needed,
+)
+
 CHECK_DAYS = 30
 
 
@@ -158,6 +162,7 @@ class Donation(models.Model):
                 condition=Q(amount_pence__lte=PERMISSIBILITY_THRESHOLD_PENCE)
                 | (
                     ~Q(address_line1="")
+                    & ~Q(town="")
                     & ~Q(postcode="")
                     & ~Q(permissible_source="")
                     & Q(declared_at__isnull=False)
@@ -170,28 +175,30 @@ class Donation(models.Model):
         return f"Donation D{self.pk}"
 
     def clean(self):
-        """A gift over £50 keeps the details its permissibility check needs."""
+        """A gift over £50 keeps the details its permissibility check needs (the rule is
+        `donations.permissibility`)."""
         super().clean()
-        if not self.needs_permissibility_check:
-            return
         errors = {}
-        if len(self.name.split()) < 2:
-            errors["name"] = "A gift over £50 needs the donor's full name (first and last)."
-        for field, label in [
-            ("address_line1", "home address"),
-            ("town", "town"),
-            ("postcode", "postcode"),
-        ]:
-            if not getattr(self, field).strip():
-                errors[field] = f"A gift over £50 needs the donor's {label}."
-        if not self.permissible_source:
-            errors["permissible_source"] = "A gift over £50 needs its permissible source."
+        for missing in self.permissibility_missing():
+            field = NON_FIELD_ERRORS if missing.field == "declaration" else missing.field
+            errors.setdefault(field, []).append(f"A gift over £50 needs {missing.what}.")
         if errors:
             raise ValidationError(errors)
 
+    def permissibility_missing(self):
+        return permissibility_missing(
+            amount_pence=self.amount_pence,
+            name=self.name,
+            address_line1=self.address_line1,
+            town=self.town,
+            postcode=self.postcode,
+            permissible_source=self.permissible_source,
+            declared=self.declared_at is not None,
+        )
+
     @property
     def needs_permissibility_check(self) -> bool:
-        return self.amount_pence > PERMISSIBILITY_THRESHOLD_PENCE
+        return permissibility_needed(self.amount_pence)
 
     @property
     def net_pence(self) -> int:

@@ -14,7 +14,8 @@ from campaign_site.pagecache import per_visitor_value, public_page
 from campaign_site.ratelimit import RateLimit, ratelimit_hit
 from donations import stripe_gateway
 from donations.forms import DonateForm
-from donations.models import PERMISSIBILITY_THRESHOLD_PENCE, Donation
+from donations.models import Donation
+from donations.permissibility import PERMISSIBILITY_THRESHOLD_PENCE
 from donations.selectors import donation_settings_get
 from donations.services import (
     donation_checkout_start,

@@ -11,6 +11,7 @@ from campaign_site.pagecache import public_pages_invalidate
 from campaign_site.selectors import campaign_settings_get
 from donations import stripe_gateway
 from donations.models import Donation, DonationSettings, Donor
+from donations.permissibility import permissibility_needed
 from donations.services.ledger import donation_ledger_lock, donation_recompute
 from donations.services.stripe_events import checkout_session_apply
 from volunteers.models import normalise_email
@@ -51,7 +52,7 @@ def donation_create(*, gift: GiftDetails) -> tuple[Donation, bool]:
         # The form came back (the browser's Back button) for a different or a new gift.
         gift = replace(gift, form_token=uuid.uuid4())
     donor, _ = Donor.objects.get_or_create(email=email)
-    over_threshold = gift.amount_pence > 5_000
+    over_threshold = permissibility_needed(gift.amount_pence)
     donation = Donation(
         donor=donor,
         form_token=gift.form_token,

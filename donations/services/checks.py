@@ -24,17 +24,8 @@ RETURN_BY_STRIPE = "stripe"
 
 
 def permissibility_problems(donation: Donation) -> list[str]:
-    """What is missing before a gift over £50 can be accepted."""
-    if not donation.needs_permissibility_check:
-        return []
-    problems = []
-    if len(donation.name.split()) < 2:
-        problems.append("the donor's full name")
-    if not (donation.address_line1 and donation.postcode):
-        problems.append("the donor's home address")
-    if not (donation.permissible_source and donation.declared_at):
-        problems.append("the donor's permissibility declaration")
-    return problems
+    """What is missing before a gift over £50 can be accepted (`donations.permissibility`)."""
+    return [missing.what for missing in donation.permissibility_missing()]
 
 
 def donation_accept(*, donation_id: int, user, note: str = "") -> Donation:
