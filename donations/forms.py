@@ -1,11 +1,13 @@
 import uuid
 
 from django import forms
+from django.utils.formats import date_format
 
 from campaign_site.forms import HoneypotMixin
 from donations.models import Donation, DonationSettings
 from donations.money import pence_to_text, pounds_text_to_pence
 from donations.permissibility import permissibility_missing
+from donations.selectors import monthly_gifts_open
 from donations.services import GiftDetails
 from volunteers.consent import MAILING_LIST_OPT_IN_LABEL
 from volunteers.validators import normalise_postcode
@@ -102,6 +104,20 @@ class DonateForm(HoneypotMixin):
         ]
         self.fields["amount"].initial = str(2_500) if 2_500 in presets else OTHER
         self.fields["form_token"].initial = uuid.uuid4()
+        ends_on = limits.monthly_end_date
+        frequency = self.fields["frequency"]
+        if not monthly_gifts_open(ends_on):
+            frequency.choices = [c for c in frequency.choices if c[0] != Donation.Kind.MONTHLY]
+            frequency.help_text = (
+                f"The campaign's monthly gifts ended on {date_format(ends_on, 'j F Y')}; "
+                "you can still give once."
+            )
+            frequency.error_messages["invalid_choice"] = frequency.help_text
+        elif ends_on:
+            frequency.help_text = (
+                f"Monthly gifts end by themselves on {date_format(ends_on, 'j F Y')}: "
+                "no payment is taken after that day."
+            )
         self.fields[
             "other_amount"
         ].help_text = (

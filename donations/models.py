@@ -41,6 +41,16 @@ class DonationSettings(models.Model):
         help_text="The largest single gift (or monthly amount) the form accepts, in pence "
         "(£2,500 is 250000). Larger gifts can be arranged with the agent.",
     )
+    monthly_end_date = models.DateField(
+        "monthly gifts end on",
+        null=True,
+        blank=True,
+        help_text="The last day of the campaign's monthly gifts: set it to a few days after "
+        "polling day. No monthly payment is taken after this day (UK time): every monthly "
+        "gift, those already running too, is set to end at Stripe, and donors are told the "
+        "date on the form, in their receipt and on the page that stops a gift. Until it is "
+        "set, monthly gifts run until each donor stops them.",
+    )
 
     class Meta:
         verbose_name = "donation settings"
@@ -55,6 +65,23 @@ class DonationSettings(models.Model):
 
     def __str__(self) -> str:
         return "Donation settings"
+
+    def clean(self):
+        super().clean()
+        if self.monthly_end_date is None:
+            return
+        stored = (
+            DonationSettings.objects.filter(pk=self.pk or 1)
+            .values_list("monthly_end_date", flat=True)
+            .first()
+        )
+        if self.monthly_end_date != stored and self.monthly_end_date <= timezone.localdate():
+            raise ValidationError(
+                {
+                    "monthly_end_date": "Choose a day after today: monthly gifts end at the "
+                    "end of that day, and Stripe cannot end them in the past."
+                }
+            )
 
 
 class Donor(models.Model):
@@ -132,6 +159,12 @@ class Donation(models.Model):
     payment_failed_at = models.DateTimeField(null=True, blank=True)
     checkout_expired_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField("monthly gift stopped", null=True, blank=True)
+    stripe_cancel_at = models.DateTimeField(
+        "monthly gift ends at Stripe",
+        null=True,
+        blank=True,
+        help_text="When Stripe was last told to end this monthly gift's subscription.",
+    )
 
     check_status = models.CharField(max_length=12, choices=Check.choices, blank=True)
     check_deadline = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ tests), turns StripeError into this project's exceptions and logs without person
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import stripe
@@ -177,6 +178,24 @@ def invoice_payment_intent(invoice_payment: dict[str, Any]) -> str:
     if isinstance(intent, dict):
         intent = intent.get("id")
     return str(intent or "")
+
+
+def subscription_end_set(*, subscription_id: str, ends_at: datetime | None) -> dict[str, Any]:
+    """End a subscription at `ends_at` (its `cancel_at`; None removes the end).
+
+    Checkout's `subscription_data` cannot set `cancel_at` in the pinned version, so it is
+    set on the subscription once Checkout has made it. No proration: a donor is never
+    credited for the part of a month after the end.
+    """
+    data = _call(
+        "subscription.modify",
+        stripe.Subscription.modify,
+        subscription_id,
+        cancel_at=int(ends_at.timestamp()) if ends_at else "",
+        proration_behavior="none",
+    )
+    logger.info("Subscription %s ends at %s", subscription_id, data.get("cancel_at"))
+    return data
 
 
 def refund_create(*, payment_intent_id: str, amount_pence: int, idempotency_key: str) -> dict:

@@ -159,7 +159,11 @@ def stop_monthly(request, token: str):
     return render(
         request,
         "donations/stop_monthly.html",
-        {"donation": donation, "error": error},
+        {
+            "donation": donation,
+            "error": error,
+            "ends_on": donation_settings_get().monthly_end_date,
+        },
         status=502 if error else 200,
     )
 

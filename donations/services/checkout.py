@@ -13,6 +13,7 @@ from donations import stripe_gateway
 from donations.models import Donation, DonationSettings, Donor
 from donations.permissibility import permissibility_needed
 from donations.services.ledger import donation_ledger_lock, donation_recompute
+from donations.services.monthly import enqueue_after_commit
 from donations.services.stripe_events import checkout_session_apply
 from volunteers.models import normalise_email
 
@@ -140,9 +141,22 @@ def donation_monthly_stop(*, donation_id: int) -> Donation:
     return donation
 
 
+@transaction.atomic
 def donation_settings_update(*, settings_row: DonationSettings) -> DonationSettings:
+    """Save the donation settings. A new or changed end date for monthly gifts is passed on
+    to every running monthly gift at Stripe by the workers, after commit."""
+    from donations.tasks import monthly_gifts_end_task
+
     settings_row.pk = 1
     settings_row.full_clean()
+    before = (
+        DonationSettings.objects.select_for_update()
+        .filter(pk=1)
+        .values_list("monthly_end_date", flat=True)
+        .first()
+    )
     settings_row.save()
-    public_pages_invalidate(topics=("donations",))  # /donate/ shows the limits
+    if settings_row.monthly_end_date != before:
+        enqueue_after_commit(monthly_gifts_end_task)
+    public_pages_invalidate(topics=("donations",))  # /donate/ shows the limits and the end
     return settings_row

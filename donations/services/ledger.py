@@ -22,7 +22,7 @@ READ COMMITTED each waits for the other's commit and then sees its rows.
 import hashlib
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,7 +40,7 @@ from donations.models import (
     Refund,
 )
 from donations.money import pence_to_text
-from donations.selectors import PROGRESS_CACHE_KEY
+from donations.selectors import PROGRESS_CACHE_KEY, donation_settings_get
 from donations.tokens import stop_monthly_token
 
 logger = logging.getLogger(__name__)
@@ -67,16 +67,20 @@ def ledger_lock(*, payment_intent_ids: Iterable[str]) -> None:
         return
     if not connection.in_atomic_block:
         raise RuntimeError("ledger_lock() needs a transaction")
+    for key in keys:
+        advisory_lock(namespace="ledger", key=key)
+
+
+def advisory_lock(*, namespace: str, key: str) -> None:
+    """A PostgreSQL advisory lock on (namespace, key) until the transaction ends; nothing
+    on SQLite, which lets one transaction write at a time anyway."""
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
-        for key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_number("ledger", key)])
-
-
-def _lock_number(namespace: str, key: str) -> int:
     digest = hashlib.blake2b(f"donations:{namespace}:{key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
 
 
 def donation_lock(*, donation_id: int) -> Donation | None:
@@ -233,9 +237,11 @@ def donation_recompute(*, donation: Donation) -> Donation:
     donation.save()
     if before[:2] != (donation.received_pence, donation.refunded_pence):
         progress_invalidate()
-    for payment in payments:
-        if payment.refunded_pence < payment.amount_pence:
-            receipt_send(donation=donation, payment=payment)
+    kept = [payment for payment in payments if payment.refunded_pence < payment.amount_pence]
+    running = kept and donation.kind == Donation.Kind.MONTHLY and not donation.stopped_at
+    ends_on = donation_settings_get().monthly_end_date if running else None
+    for payment in kept:
+        receipt_send(donation=donation, payment=payment, ends_on=ends_on)
     return donation
 
 
@@ -258,8 +264,9 @@ def _status(donation: Donation) -> str:
     return Status.PENDING
 
 
-def receipt_send(*, donation: Donation, payment: Payment) -> None:
-    """Queue the receipt for one payment (the outbox key makes it once per payment)."""
+def receipt_send(*, donation: Donation, payment: Payment, ends_on: date | None = None) -> None:
+    """Queue the receipt for one payment (the outbox key makes it once per payment); a
+    running monthly gift's says when it ends (`ends_on`, the campaign's end date)."""
     context = {
         "name": donation.name,
         "amount": pence_to_text(payment.amount_pence),
@@ -269,6 +276,7 @@ def receipt_send(*, donation: Donation, payment: Payment) -> None:
         "checked": donation.needs_permissibility_check,
     }
     if donation.kind == Donation.Kind.MONTHLY and not donation.stopped_at:
+        context["ends_on"] = ends_on
         token = stop_monthly_token(donation_id=donation.pk)
         context["stop_url"] = settings.SITE_URL + reverse(
             "donations:stop_monthly", kwargs={"token": token}

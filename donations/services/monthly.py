@@ -1,12 +1,31 @@
-"""Monthly gifts at Stripe: finding the payment intent behind each monthly payment."""
+"""Monthly gifts at Stripe: the payment intent behind each monthly payment, and the end
+of every monthly gift at the campaign's end date."""
 
 import logging
 
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
 from donations import stripe_gateway
-from donations.models import Payment
-from donations.services.ledger import payment_intent_attach
+from donations.models import Donation, Payment
+from donations.selectors import donation_settings_get, monthly_gifts_end_at, monthly_gifts_to_end
+from donations.services.ledger import advisory_lock, payment_intent_attach
 
 logger = logging.getLogger(__name__)
+
+
+def enqueue_after_commit(task, *args) -> None:
+    """Send `task` to the workers once the current transaction commits; a broker outage is
+    logged and left to the sweep (`donations_sweep_task`), which finds the same work."""
+
+    def send():
+        try:
+            task.delay(*args)
+        except BrokerError:
+            logger.warning("Broker unavailable: %s%s left for the sweep", task.name, args)
+
+    transaction.on_commit(send)
 
 
 def payment_intent_resolve(*, payment: Payment) -> str:
@@ -36,3 +55,50 @@ def monthly_payment_intents_find(*, limit: int = 50) -> int:
             logger.warning("Payment intent of %s not found: Stripe unavailable", payment)
             break
     return found
+
+
+def subscription_end_sync(*, donation_id: int) -> bool:
+    """Make Stripe end this monthly gift's subscription at the campaign's end date (or at
+    no date, if none is set). Idempotent: nothing is sent when Stripe was already told
+    this end. Returns True when Stripe was told. Raises
+    `stripe_gateway.PaymentProviderError` if Stripe cannot be reached (the task retries).
+
+    If the end has already passed while the gift still runs (the workers were down on the
+    day), the gift is stopped now instead.
+    """
+    ends_at = monthly_gifts_end_at(donation_settings_get().monthly_end_date)
+    with transaction.atomic():
+        # One sync of a gift at a time, so Stripe and our record end in the same order. This
+        # is not the ledger's lock: webhooks for the gift are not held up.
+        advisory_lock(namespace="subscription-end", key=str(donation_id))
+        donation = Donation.objects.filter(pk=donation_id, kind=Donation.Kind.MONTHLY).first()
+        if donation is None or not donation.stripe_subscription_id or donation.stopped_at:
+            return False
+        if donation.stripe_cancel_at == ends_at:
+            return False
+        if ends_at is not None and ends_at <= timezone.now():
+            from donations.services.checkout import donation_monthly_stop
+
+            donation_monthly_stop(donation_id=donation_id)
+            logger.info("Monthly gift %s stopped: the campaign's end date has passed", donation_id)
+            return True
+        stripe_gateway.subscription_end_set(
+            subscription_id=donation.stripe_subscription_id, ends_at=ends_at
+        )
+        Donation.objects.filter(pk=donation_id).update(stripe_cancel_at=ends_at)
+    return True
+
+
+def monthly_gifts_end_queue() -> int:
+    """Hand each running monthly gift whose end at Stripe differs from the campaign's end
+    date to the workers (one task per gift). Returns how many. Safe to run again: a gift
+    already ended at that date is not queued, and the task checks again."""
+    from donations.tasks import subscription_end_task
+
+    if not stripe_gateway.stripe_configured():
+        return 0
+    ends_at = monthly_gifts_end_at(donation_settings_get().monthly_end_date)
+    donation_ids = list(monthly_gifts_to_end(ends_at).order_by("pk").values_list("pk", flat=True))
+    for donation_id in donation_ids:
+        enqueue_after_commit(subscription_end_task, donation_id)
+    return len(donation_ids)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from donations import stripe_gateway
 from donations.models import Donation, StripeEvent
+from donations.selectors import donation_settings_get, monthly_gifts_end_at
 from donations.services.ledger import (
     charge_refunds_record,
     donation_ledger_lock,
@@ -27,6 +28,7 @@ from donations.services.ledger import (
     payment_intent_attach,
     payment_record,
 )
+from donations.services.monthly import enqueue_after_commit
 from donations.stripe_gateway import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -132,8 +134,9 @@ def _session_apply(session: dict[str, Any], *, event_type: str, at: int, intent:
     when = _when(at) or timezone.now()
     if not donation.stripe_checkout_session_id:
         donation.stripe_checkout_session_id = session.get("id") or ""
-    if session.get("subscription"):
+    if session.get("subscription") and not donation.stripe_subscription_id:
         donation.stripe_subscription_id = _id(session["subscription"])
+        _subscription_end_after_commit(donation)
     if session.get("customer"):
         donation.stripe_customer_id = _id(session["customer"])
 
@@ -163,6 +166,15 @@ def _session_apply(session: dict[str, Any], *, event_type: str, at: int, intent:
         donation_recompute(donation=donation)
 
 
+def _subscription_end_after_commit(donation: Donation) -> None:
+    """A new monthly gift's subscription gets the campaign's end (Checkout cannot set it)."""
+    from donations.tasks import subscription_end_task
+
+    ends_at = monthly_gifts_end_at(donation_settings_get().monthly_end_date)
+    if donation.kind == Donation.Kind.MONTHLY and ends_at != donation.stripe_cancel_at:
+        enqueue_after_commit(subscription_end_task, donation.pk)
+
+
 def _charge_refunded(charge: dict[str, Any]) -> None:
     """A Charge carries no `refunds` list unless expanded: its cumulative
     `amount_refunded` is what counts (refunds we made ourselves are also known by id)."""
@@ -186,6 +198,7 @@ def _invoice_paid(invoice: dict[str, Any], *, intent: str) -> None:
         return
     if subscription_id and not donation.stripe_subscription_id:
         donation.stripe_subscription_id = subscription_id
+        _subscription_end_after_commit(donation)
     if amount <= 0:
         donation_recompute(donation=donation)
         return

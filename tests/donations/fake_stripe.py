@@ -283,7 +283,9 @@ class FakeStripe:
             if subscription is None or subscription["status"] == "canceled":
                 return 404, _error("invalid_request_error", "No such subscription")
             subscription.update(status="canceled", canceled_at=int(time.time()))
-            return 200, dict(subscription)
+            return 200, self.public(subscription)
+        if method == "POST" and parts[:2] == ["v1", "subscriptions"] and len(parts) == 3:
+            return self._subscription_modify(parts[2], params)
         if method == "POST" and parts == ["v1", "refunds"]:
             return self._refund_create(params)
         if method == "GET" and parts == ["v1", "invoice_payments"]:
@@ -317,6 +319,21 @@ class FakeStripe:
         }
         self.sessions[session_id] = session
         return self.public(session)
+
+    def _subscription_modify(self, subscription_id: str, params: dict) -> tuple[int, dict]:
+        subscription = self.subscriptions.get(subscription_id)
+        if subscription is None:
+            return 404, _error("invalid_request_error", "No such subscription")
+        if subscription["status"] == "canceled":
+            return 400, _error("invalid_request_error", "A canceled subscription can't be updated")
+        if "cancel_at" in params:
+            cancel_at = int(params["cancel_at"]) if params["cancel_at"] else None
+            if cancel_at is not None and cancel_at <= time.time():
+                return 400, _error("invalid_request_error", "cancel_at must be in the future")
+            subscription["cancel_at"] = cancel_at
+        if "proration_behavior" in params:
+            subscription["_proration_behavior"] = params["proration_behavior"]
+        return 200, self.public(subscription)
 
     def _invoice_payments_list(self, params: dict) -> tuple[int, dict]:
         if not params.get("invoice"):

@@ -282,12 +282,12 @@ def test_the_sweep_finds_intents_still_missing(client, stripe_fake):
     post_event(client, payloads.event("charge.refunded", refund))
     stripe_fake.add_invoice_payment(invoice_id="in_s1", payment_intent="pi_s1", amount=500)
 
-    assert donations_sweep_task.apply().get() == {"intents": 1}
+    assert donations_sweep_task.apply().get() == {"intents": 1, "ends": 0}
 
     donation.refresh_from_db()
     assert Payment.objects.get().stripe_payment_intent_id == "pi_s1"
     assert donation.refunded_pence == 200
-    assert donations_sweep_task.apply().get() == {"intents": 0}
+    assert donations_sweep_task.apply().get() == {"intents": 0, "ends": 0}
 
 
 def test_invoice_paid_before_checkout_completion_is_not_counted_twice(client, stripe_fake):
