@@ -52,7 +52,7 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 
 INSTALLED_APPS = [
-    "campaign_site.apps.CampaignAdminConfig",
+    "campaign_site.core.apps.CampaignAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_otp",
-    "campaign_site.apps.TwoFactorDevicesConfig",
+    "campaign_site.core.apps.TwoFactorDevicesConfig",
     "crispy_forms",
     "crispy_bootstrap5",
     "campaign_site",
@@ -72,7 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "campaign_site.middleware.SecurityHeadersMiddleware",
+    "campaign_site.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,8 +96,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "campaign_site.context_processors.campaign",
-                "campaign_site.pagecache.page_cache_context",
+                "campaign_site.core.context_processors.campaign",
+                "campaign_site.core.pagecache.page_cache_context",
             ],
         },
     },
@@ -116,7 +116,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "campaign_site.cache.ResilientRedisCache",
+            "BACKEND": "campaign_site.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "campaign",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -200,7 +200,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
-        "task": "campaign_site.tasks.outbox_sweep_task",
+        "task": "campaign_site.core.tasks.outbox_sweep_task",
         "schedule": crontab(minute="*"),
     },
     # Session reminders that are due, and new-session alerts whose task was lost.

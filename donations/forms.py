@@ -3,7 +3,7 @@ import uuid
 from django import forms
 from django.utils.formats import date_format
 
-from campaign_site.forms import HoneypotMixin
+from campaign_site.core.forms import HoneypotMixin
 from donations.models import Donation, DonationSettings
 from donations.money import pence_to_text, pounds_text_to_pence
 from donations.permissibility import permissibility_missing

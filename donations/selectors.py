@@ -8,7 +8,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaign_site.selectors import campaign_settings_get
+from campaign_site.core.selectors import campaign_settings_get
 from donations.models import Donation, DonationSettings, Donor, Payment
 
 PROGRESS_CACHE_KEY = "donations:progress:v1"

@@ -12,8 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from campaign_site.pagecache import per_visitor_value, public_page
-from campaign_site.ratelimit import RateLimit, ratelimit_hit
+from campaign_site.core.pagecache import per_visitor_value, public_page
+from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
 from donations import stripe_gateway
 from donations.forms import DonateForm
 from donations.models import Donation

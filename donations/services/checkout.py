@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaign_site.pagecache import public_pages_invalidate
-from campaign_site.selectors import campaign_settings_get
+from campaign_site.core.pagecache import public_pages_invalidate
+from campaign_site.core.selectors import campaign_settings_get
 from donations import stripe_gateway
 from donations.models import Donation, DonationSettings, Donor
 from donations.permissibility import permissibility_needed

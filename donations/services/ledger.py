@@ -30,8 +30,8 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
 
-from campaign_site.outbox import outbox_enqueue
-from campaign_site.pagecache import public_pages_invalidate
+from campaign_site.core.outbox import outbox_enqueue
+from campaign_site.core.pagecache import public_pages_invalidate
 from donations.models import (
     CHECK_DAYS,
     ChargeRefundTotal,

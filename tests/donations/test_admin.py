@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaign_site.models import AuditEvent
+from campaign_site.core.models import AuditEvent
 from donations.models import Donation, DonationSettings, Payment
 from donations.services import donation_accept, donation_checkout_start
 from tests.donations.helpers import gift, pay, post_event

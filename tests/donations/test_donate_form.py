@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from campaign_site.ratelimit import RateLimit
+from campaign_site.core.ratelimit import RateLimit
 from donations.models import Donation, DonationSettings
 from donations.stripe_gateway import STRIPE_API_VERSION
 from donations.views import DONATE_ADDRESS_RATE, DONATE_PERSON_RATE
@@ -244,7 +244,7 @@ def one_window(monkeypatch):
         def time():
             return 1_800_000_000.0
 
-    monkeypatch.setattr("campaign_site.ratelimit.time", Clock)
+    monkeypatch.setattr("campaign_site.core.ratelimit.time", Clock)
 
 
 def test_mistakes_on_the_form_are_never_counted(client, stripe_fake, one_window):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from campaign_site.celery import app as celery_app
-from campaign_site.models import OutboundEmail
+from campaign_site.core.models import OutboundEmail
 from donations.models import Donation, DonationSettings
 from donations.services import donation_checkout_start, donation_settings_update
 from donations.tasks import donations_sweep_task, subscription_end_task

@@ -6,8 +6,8 @@ from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
-from campaign_site.models import CampaignSettings
-from campaign_site.services import campaign_settings_update
+from campaign_site.core.models import CampaignSettings
+from campaign_site.core.services import campaign_settings_update
 from donations.models import Donation
 from donations.selectors import progress_get
 from donations.services import donation_return
