@@ -241,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.tasks.update_fan_out_sweep_task",
         "schedule": crontab(minute="*"),
     },
+    # Monthly payments whose payment intent Stripe could not name when they arrived.
+    "donations-sweep": {
+        "task": "donations.tasks.donations_sweep_task",
+        "schedule": crontab(minute="*/10"),
+    },
     # Erase volunteers' personal data once the campaign's retention date has passed.
     "retention-erase": {
         "task": "volunteers.tasks.retention_erase_task",

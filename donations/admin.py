@@ -20,6 +20,8 @@ from donations.selectors import (
     donations_with_donor_totals,
     donor_gifts_with_running_total,
     donors_with_totals,
+    monthly_gifts_end_at,
+    monthly_gifts_to_end,
 )
 from donations.services import (
     donation_accept,
@@ -36,7 +38,8 @@ SETUP_HINT = (
     "environment. In the Stripe dashboard add a webhook endpoint at {url} for the events "
     "checkout.session.completed, checkout.session.async_payment_succeeded, "
     "checkout.session.async_payment_failed, checkout.session.expired, charge.refunded, "
-    "invoice.paid and customer.subscription.deleted; its signing secret is "
+    "invoice.paid, invoice_payment.paid and customer.subscription.deleted; its signing "
+    "secret is "
     "STRIPE_WEBHOOK_SECRET. Then restart the site and the worker."
 )
 
@@ -79,7 +82,7 @@ def donor_gifts_table(*, donor_id: int, current_pk: int | None = None):
 
 @admin.register(DonationSettings)
 class DonationSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "min_pence", "max_pence"]
+    list_display = ["__str__", "min_pence", "max_pence", "monthly_end_date"]
 
     def has_add_permission(self, request):
         return not DonationSettings.objects.exists() and super().has_add_permission(request)
@@ -95,10 +98,28 @@ class DonationSettingsAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         setup_hint(request)
+        if request.method == "GET" and donation_settings_get().monthly_end_date is None:
+            messages.warning(
+                request,
+                "No end date is set for monthly gifts, so they run until each donor stops "
+                "them. Set 'Monthly gifts end on' to a few days after polling day.",
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         donation_settings_update(settings_row=obj)
+        if "monthly_end_date" in form.changed_data:
+            running = monthly_gifts_to_end(monthly_gifts_end_at(obj.monthly_end_date)).count()
+            when = (
+                f"end on {obj.monthly_end_date:%-d %B %Y}"
+                if obj.monthly_end_date
+                else "no longer have an end date"
+            )
+            messages.info(
+                request,
+                f"Monthly gifts now {when}. {running} running monthly "
+                f"gift{'s are' if running != 1 else ' is'} being updated at Stripe.",
+            )
 
 
 class PaymentInline(admin.TabularInline):

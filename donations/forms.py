@@ -1,10 +1,13 @@
 import uuid
 
 from django import forms
+from django.utils.formats import date_format
 
 from campaign_site.core.forms import HoneypotMixin
-from donations.models import PERMISSIBILITY_THRESHOLD_PENCE, Donation, DonationSettings
+from donations.models import Donation, DonationSettings
 from donations.money import pence_to_text, pounds_text_to_pence
+from donations.permissibility import permissibility_missing
+from donations.selectors import monthly_gifts_open
 from donations.services import GiftDetails
 from volunteers.consent import MAILING_LIST_OPT_IN_LABEL
 from volunteers.validators import normalise_postcode
@@ -44,6 +47,7 @@ class DonateForm(HoneypotMixin):
     )
     address_line1 = forms.CharField(
         label="Home address",
+        help_text="As it is on the electoral register.",
         max_length=150,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
@@ -100,6 +104,20 @@ class DonateForm(HoneypotMixin):
         ]
         self.fields["amount"].initial = str(2_500) if 2_500 in presets else OTHER
         self.fields["form_token"].initial = uuid.uuid4()
+        ends_on = limits.monthly_end_date
+        frequency = self.fields["frequency"]
+        if not monthly_gifts_open(ends_on):
+            frequency.choices = [c for c in frequency.choices if c[0] != Donation.Kind.MONTHLY]
+            frequency.help_text = (
+                f"The campaign's monthly gifts ended on {date_format(ends_on, 'j F Y')}; "
+                "you can still give once."
+            )
+            frequency.error_messages["invalid_choice"] = frequency.help_text
+        elif ends_on:
+            frequency.help_text = (
+                f"Monthly gifts end by themselves on {date_format(ends_on, 'j F Y')}: "
+                "no payment is taken after that day."
+            )
         self.fields[
             "other_amount"
         ].help_text = (
@@ -116,8 +134,18 @@ class DonateForm(HoneypotMixin):
         if amount_pence is None:
             return cleaned
         cleaned["amount_pence"] = amount_pence
-        if amount_pence > PERMISSIBILITY_THRESHOLD_PENCE:
-            self._check_permissibility(cleaned)
+        missing = permissibility_missing(
+            amount_pence=amount_pence,
+            name=cleaned.get("name", ""),
+            address_line1=cleaned.get("address_line1", ""),
+            town=cleaned.get("town", ""),
+            postcode=cleaned.get("postcode", ""),
+            permissible_source=cleaned.get("permissible_source", ""),
+            declared=bool(cleaned.get("declaration")),
+        )
+        for problem in missing:
+            if problem.field not in self.errors:  # a field's own error says more
+                self.add_error(problem.field, problem.donor_message)
         return cleaned
 
     def _amount_pence(self, cleaned) -> int | None:
@@ -151,23 +179,6 @@ class DonateForm(HoneypotMixin):
             )
             return None
         return pence
-
-    def _check_permissibility(self, cleaned) -> None:
-        reason = "We need this for gifts over £50."
-        name = cleaned.get("name", "")
-        if name and len(name.split()) < 2:
-            self.add_error("name", "For a gift over £50, give your full name (first and last).")
-        for field, what in [
-            ("address_line1", "Enter your home address."),
-            ("town", "Enter your town or city."),
-            ("postcode", "Enter your postcode."),
-        ]:
-            if not cleaned.get(field) and field not in self.errors:
-                self.add_error(field, f"{what} {reason}")
-        if not cleaned.get("permissible_source"):
-            self.add_error("permissible_source", f"Choose who is giving. {reason}")
-        if not cleaned.get("declaration"):
-            self.add_error("declaration", f"Tick the declaration. {reason}")
 
     def gift(self) -> GiftDetails:
         data = self.cleaned_data

@@ -10,14 +10,18 @@ not change the outcome.
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-# A gift over this amount must come from a permissible source and is checked by the agent.
-PERMISSIBILITY_THRESHOLD_PENCE = 5_000
+from donations.permissibility import (
+    PERMISSIBILITY_THRESHOLD_PENCE,
+    permissibility_missing,
+    permissibility_needed,
+)
+
 CHECK_DAYS = 30
 
 
@@ -37,6 +41,16 @@ class DonationSettings(models.Model):
         help_text="The largest single gift (or monthly amount) the form accepts, in pence "
         "(£2,500 is 250000). Larger gifts can be arranged with the agent.",
     )
+    monthly_end_date = models.DateField(
+        "monthly gifts end on",
+        null=True,
+        blank=True,
+        help_text="The last day of the campaign's monthly gifts: set it to a few days after "
+        "polling day. No monthly payment is taken after this day (UK time): every monthly "
+        "gift, those already running too, is set to end at Stripe, and donors are told the "
+        "date on the form, in their receipt and on the page that stops a gift. Until it is "
+        "set, monthly gifts run until each donor stops them.",
+    )
 
     class Meta:
         verbose_name = "donation settings"
@@ -51,6 +65,23 @@ class DonationSettings(models.Model):
 
     def __str__(self) -> str:
         return "Donation settings"
+
+    def clean(self):
+        super().clean()
+        if self.monthly_end_date is None:
+            return
+        stored = (
+            DonationSettings.objects.filter(pk=self.pk or 1)
+            .values_list("monthly_end_date", flat=True)
+            .first()
+        )
+        if self.monthly_end_date != stored and self.monthly_end_date <= timezone.localdate():
+            raise ValidationError(
+                {
+                    "monthly_end_date": "Choose a day after today: monthly gifts end at the "
+                    "end of that day, and Stripe cannot end them in the past."
+                }
+            )
 
 
 class Donor(models.Model):
@@ -128,6 +159,12 @@ class Donation(models.Model):
     payment_failed_at = models.DateTimeField(null=True, blank=True)
     checkout_expired_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField("monthly gift stopped", null=True, blank=True)
+    stripe_cancel_at = models.DateTimeField(
+        "monthly gift ends at Stripe",
+        null=True,
+        blank=True,
+        help_text="When Stripe was last told to end this monthly gift's subscription.",
+    )
 
     check_status = models.CharField(max_length=12, choices=Check.choices, blank=True)
     check_deadline = models.DateTimeField(null=True, blank=True)
@@ -158,6 +195,7 @@ class Donation(models.Model):
                 condition=Q(amount_pence__lte=PERMISSIBILITY_THRESHOLD_PENCE)
                 | (
                     ~Q(address_line1="")
+                    & ~Q(town="")
                     & ~Q(postcode="")
                     & ~Q(permissible_source="")
                     & Q(declared_at__isnull=False)
@@ -170,28 +208,30 @@ class Donation(models.Model):
         return f"Donation D{self.pk}"
 
     def clean(self):
-        """A gift over £50 keeps the details its permissibility check needs."""
+        """A gift over £50 keeps the details its permissibility check needs (the rule is
+        `donations.permissibility`)."""
         super().clean()
-        if not self.needs_permissibility_check:
-            return
         errors = {}
-        if len(self.name.split()) < 2:
-            errors["name"] = "A gift over £50 needs the donor's full name (first and last)."
-        for field, label in [
-            ("address_line1", "home address"),
-            ("town", "town"),
-            ("postcode", "postcode"),
-        ]:
-            if not getattr(self, field).strip():
-                errors[field] = f"A gift over £50 needs the donor's {label}."
-        if not self.permissible_source:
-            errors["permissible_source"] = "A gift over £50 needs its permissible source."
+        for missing in self.permissibility_missing():
+            field = NON_FIELD_ERRORS if missing.field == "declaration" else missing.field
+            errors.setdefault(field, []).append(f"A gift over £50 needs {missing.what}.")
         if errors:
             raise ValidationError(errors)
 
+    def permissibility_missing(self):
+        return permissibility_missing(
+            amount_pence=self.amount_pence,
+            name=self.name,
+            address_line1=self.address_line1,
+            town=self.town,
+            postcode=self.postcode,
+            permissible_source=self.permissible_source,
+            declared=self.declared_at is not None,
+        )
+
     @property
     def needs_permissibility_check(self) -> bool:
-        return self.amount_pence > PERMISSIBILITY_THRESHOLD_PENCE
+        return permissibility_needed(self.amount_pence)
 
     @property
     def net_pence(self) -> int:
@@ -211,6 +251,13 @@ class Donation(models.Model):
         return ", ".join(part for part in parts if part)
 
 
+class PaymentQuerySet(models.QuerySet):
+    def missing_intent(self):
+        """Monthly payments (keyed by invoice) whose payment intent Stripe has not named yet:
+        their refunds cannot be matched, nor can they be returned, until it is found."""
+        return self.filter(stripe_payment_intent_id="", donation__kind=Donation.Kind.MONTHLY)
+
+
 class Payment(models.Model):
     """Money received: one per one-off charge (keyed by payment intent) or paid invoice."""
 
@@ -222,6 +269,8 @@ class Payment(models.Model):
     amount_pence = models.PositiveIntegerField()
     refunded_pence = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField()
+
+    objects = PaymentQuerySet.as_manager()
 
     class Meta:
         ordering = ["received_at", "pk"]

@@ -1,7 +1,7 @@
 """Reads for donations: progress to target (cached), the agent's queue and exports."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
@@ -68,6 +68,28 @@ def progress_get() -> Progress:
 def donation_settings_get() -> DonationSettings:
     settings_row, _ = DonationSettings.objects.get_or_create(pk=1)
     return settings_row
+
+
+def monthly_gifts_end_at(end_date: date | None) -> datetime | None:
+    """When monthly gifts ending on `end_date` stop: the end of that day, UK time."""
+    if end_date is None:
+        return None
+    return timezone.make_aware(datetime.combine(end_date + timedelta(days=1), time.min))
+
+
+def monthly_gifts_open(end_date: date | None, today: date | None = None) -> bool:
+    """A new monthly gift can start only before the campaign's last monthly day."""
+    return end_date is None or (today or timezone.localdate()) < end_date
+
+
+def monthly_gifts_to_end(ends_at: datetime | None) -> QuerySet[Donation]:
+    """Running monthly gifts whose Stripe subscription does not yet end at `ends_at`."""
+    running = Donation.objects.filter(kind=Donation.Kind.MONTHLY, stopped_at__isnull=True).exclude(
+        stripe_subscription_id=""
+    )
+    if ends_at is None:
+        return running.filter(stripe_cancel_at__isnull=False)
+    return running.exclude(stripe_cancel_at=ends_at)
 
 
 def donations_with_donor_totals(queryset: QuerySet[Donation]) -> QuerySet[Donation]:

@@ -8,6 +8,7 @@ tests), turns StripeError into this project's exceptions and logs without person
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import stripe
@@ -142,6 +143,58 @@ def checkout_session_retrieve(*, session_id: str) -> CheckoutSession:
 def subscription_cancel(*, subscription_id: str) -> dict[str, Any]:
     data = _call("subscription.cancel", stripe.Subscription.cancel, subscription_id)
     logger.info("Subscription %s cancelled (status %s)", subscription_id, data.get("status"))
+    return data
+
+
+def invoice_payment_intent_find(*, invoice_id: str) -> str:
+    """The payment intent that paid an invoice, or "" while none has.
+
+    Since 2025-03-31 an invoice carries no `payment_intent` (nor `charge`): its payments are
+    InvoicePayment objects, each naming its `payment.payment_intent`, and the invoice's
+    `payments` list is not in webhook payloads. So ask Stripe for the invoice's paid
+    payments (GET /v1/invoice_payments?invoice=...&status=paid).
+    """
+    data = _call(
+        "invoice_payment.list",
+        stripe.InvoicePayment.list,
+        invoice=invoice_id,
+        status="paid",
+        limit=10,
+    )
+    for invoice_payment in data.get("data") or []:
+        intent = invoice_payment_intent(invoice_payment)
+        if intent:
+            return intent
+    logger.info("Invoice %s has no paid payment intent yet", invoice_id)
+    return ""
+
+
+def invoice_payment_intent(invoice_payment: dict[str, Any]) -> str:
+    """The payment intent an InvoicePayment object (from the API or an event) names."""
+    if invoice_payment.get("status") not in {None, "paid"}:
+        return ""
+    payment = invoice_payment.get("payment") or {}
+    intent = payment.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    return str(intent or "")
+
+
+def subscription_end_set(*, subscription_id: str, ends_at: datetime | None) -> dict[str, Any]:
+    """End a subscription at `ends_at` (its `cancel_at`; None removes the end).
+
+    Checkout's `subscription_data` cannot set `cancel_at` in the pinned version, so it is
+    set on the subscription once Checkout has made it. No proration: a donor is never
+    credited for the part of a month after the end.
+    """
+    data = _call(
+        "subscription.modify",
+        stripe.Subscription.modify,
+        subscription_id,
+        cancel_at=int(ends_at.timestamp()) if ends_at else "",
+        proration_behavior="none",
+    )
+    logger.info("Subscription %s ends at %s", subscription_id, data.get("cancel_at"))
     return data
 
 

@@ -1,4 +1,6 @@
+import hashlib
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,7 +16,8 @@ from campaign_site.core.pagecache import per_visitor_value, public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
 from donations import stripe_gateway
 from donations.forms import DonateForm
-from donations.models import PERMISSIBILITY_THRESHOLD_PENCE, Donation
+from donations.models import Donation
+from donations.permissibility import PERMISSIBILITY_THRESHOLD_PENCE
 from donations.selectors import donation_settings_get
 from donations.services import (
     donation_checkout_start,
@@ -24,12 +27,16 @@ from donations.services import (
     stripe_event_apply,
 )
 from donations.tokens import stop_monthly_token_read
-from volunteers.models import Supporter
+from volunteers.models import Supporter, normalise_email
 from volunteers.services import supporter_subscribe
 
 logger = logging.getLogger(__name__)
 
-DONATE_RATE = RateLimit(scope="donate", limit=10, window_seconds=600)
+# Only Checkout starts count (a form sent back with mistakes costs nothing). One person (an
+# address and an email) is slowed after a few starts; a whole address, which at a rally or
+# on a mobile network is thousands of phones, only after very many.
+DONATE_PERSON_RATE = RateLimit(scope="donate-person", limit=5, window_seconds=600)
+DONATE_ADDRESS_RATE = RateLimit(scope="donate-address", limit=300, window_seconds=600)
 SESSION_KEY = "donations:recent"
 THANKS_REFRESH_FOR = timedelta(minutes=15)
 
@@ -54,16 +61,12 @@ def donate(request):
     form = DonateForm(request.POST, limits=limits)
     if form.is_bot():  # nothing is stored and no Checkout Session is made
         return HttpResponseRedirect(request.path, status=303)
-    if ratelimit_hit(request=request, rate=DONATE_RATE):
-        form.is_valid()
-        form.add_error(
-            None,
-            "You've tried to give several times in a few minutes, so we've paused the form. "
-            f"Please try again in {DONATE_RATE.window_minutes} minutes.",
-        )
-        return render(request, "donations/donate.html", {**context, "form": form}, status=429)
     if not form.is_valid():
         return render(request, "donations/donate.html", {**context, "form": form}, status=400)
+    paused = checkout_start_paused(request, form)
+    if paused:
+        form.add_error(None, paused)
+        return render(request, "donations/donate.html", {**context, "form": form}, status=429)
     donation, created = donation_create(gift=form.gift())
     if created and form.cleaned_data["join_list"]:
         try:
@@ -83,6 +86,40 @@ def donate(request):
     recent = [pk for pk in request.session.get(SESSION_KEY, []) if pk != donation.pk]
     request.session[SESSION_KEY] = [*recent[-4:], donation.pk]
     return HttpResponseRedirect(url, status=303)
+
+
+def checkout_start_paused(request, form: DonateForm) -> str:
+    """Count a new Checkout start against the donor and their address; the reason it is
+    paused, or "" to go ahead. The same form sent again (a double click) starts nothing
+    new and is not counted."""
+    gift = form.gift()
+    email = normalise_email(gift.email)
+    if Donation.objects.filter(
+        form_token=gift.form_token,
+        status=Donation.Status.PENDING,
+        kind=gift.kind,
+        amount_pence=gift.amount_pence,
+        email=email,
+    ).exists():
+        return ""
+    person = replace(
+        DONATE_PERSON_RATE,
+        scope=f"{DONATE_PERSON_RATE.scope}:{hashlib.sha256(email.encode()).hexdigest()[:32]}",
+    )
+    if ratelimit_hit(request=request, rate=person):
+        return (
+            "You've started several payments in the last few minutes, so we've paused the "
+            "form for you. Nothing has been charged. Please try again in "
+            f"{DONATE_PERSON_RATE.window_minutes} minutes."
+        )
+    if ratelimit_hit(request=request, rate=DONATE_ADDRESS_RATE):
+        return (
+            "So many people are giving from your network right now that we've paused the "
+            "form for a few minutes. Nothing has been charged. Please try again in "
+            f"{DONATE_ADDRESS_RATE.window_minutes} minutes, or over another connection "
+            "(mobile data or wifi)."
+        )
+    return ""
 
 
 @never_cache
@@ -122,7 +159,11 @@ def stop_monthly(request, token: str):
     return render(
         request,
         "donations/stop_monthly.html",
-        {"donation": donation, "error": error},
+        {
+            "donation": donation,
+            "error": error,
+            "ends_on": donation_settings_get().monthly_end_date,
+        },
         status=502 if error else 200,
     )
 

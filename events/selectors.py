@@ -56,7 +56,8 @@ def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
 def _with_spots(events: list[Event]) -> list[Event]:
     for event in events:
         going = getattr(event, "going_count", 0)
-        event.spots_left = None if event.capacity is None else max(event.capacity - going, 0)
+        spots_left = None if event.capacity is None else max(event.capacity - going, 0)
+        event.spots_left = spots_left  # type: ignore[attr-defined]  # read by the templates
     return events
 
 
@@ -176,7 +177,8 @@ def sessions_near(
         )
     near, more_near = _first(placed.order_by("distance_m", "starts_at", "pk"), limit)
     for event in near:
-        event.distance_miles = round(event.distance_m / METRES_PER_MILE)
+        miles = round(event.distance_m / METRES_PER_MILE)  # type: ignore[attr-defined]
+        event.distance_miles = miles  # type: ignore[attr-defined]  # read by the templates
     online, more_online = _first(
         listed.filter(format=Event.Format.ONLINE).order_by("starts_at", "pk"), limit
     )

@@ -9,9 +9,12 @@ from django.utils import timezone
 
 from campaign_site.core.pagecache import public_pages_invalidate
 from campaign_site.core.selectors import campaign_settings_get
+from campaign_site.core.workers import enqueue_after_commit
 from donations import stripe_gateway
 from donations.models import Donation, DonationSettings, Donor
-from donations.services.ledger import donation_lock, donation_recompute
+from donations.permissibility import permissibility_needed
+from donations.services.ledger import donation_found, donation_ledger_lock, donation_recompute
+from donations.services.monthly import MONTHLY_GIFTS_END_TASK
 from donations.services.stripe_events import checkout_session_apply
 from volunteers.models import normalise_email
 
@@ -51,7 +54,7 @@ def donation_create(*, gift: GiftDetails) -> tuple[Donation, bool]:
         # The form came back (the browser's Back button) for a different or a new gift.
         gift = replace(gift, form_token=uuid.uuid4())
     donor, _ = Donor.objects.get_or_create(email=email)
-    over_threshold = gift.amount_pence > 5_000
+    over_threshold = permissibility_needed(gift.amount_pence)
     donation = Donation(
         donor=donor,
         form_token=gift.form_token,
@@ -133,15 +136,28 @@ def donation_monthly_stop(*, donation_id: int) -> Donation:
     if donation.stopped_at is None and donation.stripe_subscription_id:
         stripe_gateway.subscription_cancel(subscription_id=donation.stripe_subscription_id)
     with transaction.atomic():
-        donation = donation_lock(donation_id=donation_id)
+        donation = donation_found(
+            donation_ledger_lock(donation_id=donation_id), donation_id=donation_id
+        )
         donation.stopped_at = donation.stopped_at or timezone.now()
         donation_recompute(donation=donation)
     return donation
 
 
+@transaction.atomic
 def donation_settings_update(*, settings_row: DonationSettings) -> DonationSettings:
+    """Save the donation settings. A new or changed end date for monthly gifts is passed on
+    to every running monthly gift at Stripe by the workers, after commit."""
     settings_row.pk = 1
     settings_row.full_clean()
+    before = (
+        DonationSettings.objects.select_for_update()
+        .filter(pk=1)
+        .values_list("monthly_end_date", flat=True)
+        .first()
+    )
     settings_row.save()
-    public_pages_invalidate(topics=("donations",))  # /donate/ shows the limits
+    if settings_row.monthly_end_date != before:
+        enqueue_after_commit(MONTHLY_GIFTS_END_TASK)
+    public_pages_invalidate(topics=("donations",))  # /donate/ shows the limits and the end
     return settings_row

@@ -9,11 +9,15 @@ from django.utils import timezone
 from donations import stripe_gateway
 from donations.models import Donation
 from donations.services.ledger import (
+    donation_found,
+    donation_ledger_lock,
     donation_lock,
     donation_recompute,
+    ledger_lock,
     progress_invalidate,
     refund_known,
 )
+from donations.services.monthly import payment_intent_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -21,24 +25,15 @@ RETURN_BY_STRIPE = "stripe"
 
 
 def permissibility_problems(donation: Donation) -> list[str]:
-    """What is missing before a gift over £50 can be accepted."""
-    if not donation.needs_permissibility_check:
-        return []
-    problems = []
-    if len(donation.name.split()) < 2:
-        problems.append("the donor's full name")
-    if not (donation.address_line1 and donation.postcode):
-        problems.append("the donor's home address")
-    if not (donation.permissible_source and donation.declared_at):
-        problems.append("the donor's permissibility declaration")
-    return problems
+    """What is missing before a gift over £50 can be accepted (`donations.permissibility`)."""
+    return [missing.what for missing in donation.permissibility_missing()]
 
 
 def donation_accept(*, donation_id: int, user, note: str = "") -> Donation:
     """Mark a checked gift as accepted. Refused while details the law needs are missing,
     or if the gift was already returned."""
     with transaction.atomic():
-        donation = donation_lock(donation_id=donation_id)
+        donation = donation_found(donation_lock(donation_id=donation_id), donation_id=donation_id)
         if donation.check_status == Donation.Check.RETURNED:
             raise ValidationError("This gift was returned; it cannot be accepted now.")
         if donation.first_received_at is None:
@@ -87,7 +82,9 @@ def donation_return(*, donation_id: int, user, method: str, note: str = "") -> D
     elif not how:
         raise ValidationError("Say how the gift was returned.")
     with transaction.atomic():
-        donation = donation_lock(donation_id=donation_id)
+        donation = donation_found(
+            donation_ledger_lock(donation_id=donation_id), donation_id=donation_id
+        )
         if donation.kind == Donation.Kind.MONTHLY and method == RETURN_BY_STRIPE:
             donation.stopped_at = donation.stopped_at or timezone.now()
         donation.check_status = Donation.Check.RETURNED
@@ -104,25 +101,34 @@ def donation_return(*, donation_id: int, user, method: str, note: str = "") -> D
 def _refund_all(donation: Donation) -> list[str]:
     refund_ids = []
     for payment in donation.payments.all():
+        if payment.amount_pence - payment.refunded_pence <= 0:
+            continue
+        if not payment.stripe_payment_intent_id:
+            # A monthly payment: its invoice names no payment intent, its payments do.
+            payment_intent_resolve(payment=payment)
+            payment.refresh_from_db()
+        if not payment.stripe_payment_intent_id:
+            raise ValidationError(
+                f"Stripe has no paid payment for {payment.stripe_key} yet, so it cannot be "
+                "refunded; try again in a few minutes."
+            )
         remaining = payment.amount_pence - payment.refunded_pence
         if remaining <= 0:
             continue
-        if not payment.stripe_payment_intent_id:
-            raise ValidationError(
-                f"Stripe has not yet told us the payment behind {payment.stripe_key}; "
-                "try again in a few minutes."
-            )
         refund = stripe_gateway.refund_create(
             payment_intent_id=payment.stripe_payment_intent_id,
             amount_pence=remaining,
             idempotency_key=f"donation-return-{payment.stripe_key}",
         )
         with transaction.atomic():
+            ledger_lock(payment_intent_ids=[payment.stripe_payment_intent_id])
             refund_known(
                 refund_id=refund["id"],
                 payment_intent_id=payment.stripe_payment_intent_id,
                 amount_pence=int(refund["amount"]),
             )
+            locked = donation_found(donation_lock(donation_id=donation.pk), donation_id=donation.pk)
+            donation_recompute(donation=locked)
         refund_ids.append(refund["id"])
     return refund_ids
 

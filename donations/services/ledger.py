@@ -1,17 +1,32 @@
 """The money ledger: payments and refunds in, a donation's status and totals out.
 
 Every change to money goes through here. A donation's status and totals are always
-recomputed from the ledger rows (payments, refunds by id, the highest refunded total
-Stripe reported per charge), never nudged step by step, so events applied in any order,
-or twice, end in the same state.
+recomputed from the ledger rows (payments, refunds we made, known by id, and the highest
+refunded total Stripe reported per charge), never nudged step by step, so events applied
+in any order, or twice, end in the same state.
+
+Locking, the one order every path follows (so no overlap loses a write and no two paths
+wait on each other in a circle):
+
+1. the ledger lock of the payment intent being written (`ledger_lock`), or, on a path that
+   only recomputes a gift, of every intent the gift has, in sorted order, taken together
+   (`donation_ledger_lock`);
+2. then the donation's row lock (`donation_lock`); no ledger lock is taken after it.
+
+A payment and the refund of the same payment intent therefore never overlap: a refund
+that arrives first is stored by intent and kept, and the payment, which reads the refunds
+under the same lock, applies it; a refund that arrives second finds the payment. Under
+READ COMMITTED each waits for the other's commit and then sees its rows.
 """
 
+import hashlib
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
 
@@ -25,7 +40,7 @@ from donations.models import (
     Refund,
 )
 from donations.money import pence_to_text
-from donations.selectors import PROGRESS_CACHE_KEY
+from donations.selectors import PROGRESS_CACHE_KEY, donation_settings_get
 from donations.tokens import stop_monthly_token
 
 logger = logging.getLogger(__name__)
@@ -38,8 +53,60 @@ def progress_invalidate() -> None:
     public_pages_invalidate(topics=("donations",))
 
 
+def ledger_lock(*, payment_intent_ids: Iterable[str]) -> None:
+    """Take the ledger lock of each payment intent (sorted; blanks skipped) until the
+    transaction ends. Take them first, before any donation's row lock, and all at once.
+
+    On PostgreSQL a transaction-scoped advisory lock per intent (a hash collision only makes
+    two intents wait for each other). SQLite, the one-process first run, has no such locks
+    and needs none: it lets one transaction write at a time and refuses a transaction whose
+    reads are stale, so an overlap fails (and Stripe retries) rather than losing a refund.
+    """
+    keys = sorted({intent for intent in payment_intent_ids if intent})
+    if not keys:
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("ledger_lock() needs a transaction")
+    for key in keys:
+        advisory_lock(namespace="ledger", key=key)
+
+
+def advisory_lock(*, namespace: str, key: str) -> None:
+    """A PostgreSQL advisory lock on (namespace, key) until the transaction ends; nothing
+    on SQLite, which lets one transaction write at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"donations:{namespace}:{key}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
+
+
 def donation_lock(*, donation_id: int) -> Donation | None:
+    """The donation's row lock: taken after the ledger locks the path needs."""
     return Donation.objects.select_for_update().filter(pk=donation_id).first()
+
+
+def donation_found(donation: Donation | None, *, donation_id: int) -> Donation:
+    """For paths where the gift must exist (the agent's actions, a stop page): a gift that
+    has gone is an error, not something to skip."""
+    if donation is None:
+        raise Donation.DoesNotExist(f"No donation {donation_id}")
+    return donation
+
+
+def donation_ledger_lock(*, donation_id: int, payment_intent_id: str = "") -> Donation | None:
+    """Every lock a write to this gift needs, in the one order: the ledger locks of the
+    intents it has (and of `payment_intent_id`, about to be recorded on it), then its row
+    lock. For a path that holds no ledger lock yet."""
+    intents = set(
+        Payment.objects.filter(donation_id=donation_id)
+        .exclude(stripe_payment_intent_id="")
+        .values_list("stripe_payment_intent_id", flat=True)
+    )
+    ledger_lock(payment_intent_ids=intents | {payment_intent_id})
+    return donation_lock(donation_id=donation_id)
 
 
 def payment_record(
@@ -52,7 +119,8 @@ def payment_record(
 ) -> Payment:
     """Record money received (once per payment intent or invoice), then recompute.
 
-    The caller holds the donation's row lock (`donation_lock`)."""
+    The caller holds the ledger lock of `payment_intent_id`, then the donation's row lock
+    (`donation_ledger_lock(donation_id=..., payment_intent_id=...)` takes both)."""
     payment, created = Payment.objects.get_or_create(
         stripe_key=stripe_key,
         defaults={
@@ -78,21 +146,19 @@ def charge_refunds_record(
     payment_intent_id: str,
     charge_id: str,
     amount_refunded_pence: int,
-    refunds: list[tuple[str, int]],
 ) -> None:
-    """Record what Stripe says was refunded on a charge: its cumulative refunded amount
-    (kept only if higher than what we knew) and each refund it lists, once by id.
+    """Record what Stripe says was refunded on a charge: its cumulative refunded amount,
+    kept only if higher than what we knew (so a late, older event never undoes a newer one).
 
-    Works before the payment itself is known: the payment picks the refunds up later.
+    Works before the payment itself is known: the payment picks the refund up later.
     """
+    ledger_lock(payment_intent_ids=[payment_intent_id])
     total, _ = ChargeRefundTotal.objects.get_or_create(
         stripe_payment_intent_id=payment_intent_id, defaults={"stripe_charge_id": charge_id}
     )
     ChargeRefundTotal.objects.filter(
         pk=total.pk, amount_refunded_pence__lt=amount_refunded_pence
     ).update(amount_refunded_pence=amount_refunded_pence, stripe_charge_id=charge_id)
-    for refund_id, amount in refunds:
-        refund_known(refund_id=refund_id, payment_intent_id=payment_intent_id, amount_pence=amount)
     donation_ids = set(
         Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).values_list(
             "donation_id", flat=True
@@ -104,7 +170,36 @@ def charge_refunds_record(
             donation_recompute(donation=donation)
 
 
+@transaction.atomic
+def payment_intent_attach(*, stripe_key: str, payment_intent_id: str) -> Payment | None:
+    """Name the payment intent behind a payment recorded without one (a monthly payment,
+    keyed by its invoice), then recompute, so refunds already known for that intent count.
+    Returns None if no payment has that key yet."""
+    ledger_lock(payment_intent_ids=[payment_intent_id])
+    found = Payment.objects.filter(stripe_key=stripe_key).first()
+    if found is None:
+        return None
+    donation = donation_found(
+        donation_lock(donation_id=found.donation_id), donation_id=found.donation_id
+    )
+    payment = Payment.objects.get(pk=found.pk)
+    if payment.stripe_payment_intent_id:
+        if payment.stripe_payment_intent_id != payment_intent_id:
+            logger.error(
+                "Payment %s is %s, not %s",
+                stripe_key,
+                payment.stripe_payment_intent_id,
+                payment_intent_id,
+            )
+        return payment
+    payment.stripe_payment_intent_id = payment_intent_id
+    payment.save(update_fields=["stripe_payment_intent_id"])
+    donation_recompute(donation=donation)
+    return payment
+
+
 def refund_known(*, refund_id: str, payment_intent_id: str, amount_pence: int) -> None:
+    """Keep a refund we made, by id. The caller holds the intent's ledger lock."""
     Refund.objects.get_or_create(
         stripe_refund_id=refund_id,
         defaults={"stripe_payment_intent_id": payment_intent_id, "amount_pence": amount_pence},
@@ -114,8 +209,9 @@ def refund_known(*, refund_id: str, payment_intent_id: str, amount_pence: int) -
 def donation_recompute(*, donation: Donation) -> Donation:
     """Derive refunds per payment, totals, status and the agent's check from the ledger.
 
-    The caller holds the donation's row lock. Sends a receipt for each payment newly
-    received and kept, and refreshes the progress bar when the money changed.
+    The caller holds the gift's locks (see the module's docstring). Sends a receipt for
+    each payment newly received and kept, and refreshes the progress bar when the money
+    changed.
     """
     payments = list(donation.payments.all())
     intents = [p.stripe_payment_intent_id for p in payments if p.stripe_payment_intent_id]
@@ -151,9 +247,11 @@ def donation_recompute(*, donation: Donation) -> Donation:
     donation.save()
     if before[:2] != (donation.received_pence, donation.refunded_pence):
         progress_invalidate()
-    for payment in payments:
-        if payment.refunded_pence < payment.amount_pence:
-            receipt_send(donation=donation, payment=payment)
+    kept = [payment for payment in payments if payment.refunded_pence < payment.amount_pence]
+    running = kept and donation.kind == Donation.Kind.MONTHLY and not donation.stopped_at
+    ends_on = donation_settings_get().monthly_end_date if running else None
+    for payment in kept:
+        receipt_send(donation=donation, payment=payment, ends_on=ends_on)
     return donation
 
 
@@ -176,8 +274,9 @@ def _status(donation: Donation) -> str:
     return Status.PENDING
 
 
-def receipt_send(*, donation: Donation, payment: Payment) -> None:
-    """Queue the receipt for one payment (the outbox key makes it once per payment)."""
+def receipt_send(*, donation: Donation, payment: Payment, ends_on: date | None = None) -> None:
+    """Queue the receipt for one payment (the outbox key makes it once per payment); a
+    running monthly gift's says when it ends (`ends_on`, the campaign's end date)."""
     context = {
         "name": donation.name,
         "amount": pence_to_text(payment.amount_pence),
@@ -187,6 +286,7 @@ def receipt_send(*, donation: Donation, payment: Payment) -> None:
         "checked": donation.needs_permissibility_check,
     }
     if donation.kind == Donation.Kind.MONTHLY and not donation.stopped_at:
+        context["ends_on"] = ends_on
         token = stop_monthly_token(donation_id=donation.pk)
         context["stop_url"] = settings.SITE_URL + reverse(
             "donations:stop_monthly", kwargs={"token": token}

@@ -1,7 +1,10 @@
 """A local fake of the Stripe endpoints the site calls, as a real HTTP server in a thread.
 
 The real `stripe` library talks to it over HTTP (STRIPE_API_BASE points here): Checkout
-Session create and retrieve, subscription cancel and refund create. Like Stripe it checks
+Session create and retrieve, subscription cancel, refund create, and the list of an
+invoice's payments (GET /v1/invoice_payments?invoice=...). Objects have the pinned API
+version's shapes: an invoice names no payment intent (its InvoicePayments do), a charge
+lists no refunds. Like Stripe it checks
 the secret key, the pinned API version, and replays a request sent again with the same
 Idempotency-Key. It also serves a tiny "hosted checkout" page so a donor can be walked
 through in a browser: paying there completes the session, sends the signed webhook events
@@ -68,6 +71,8 @@ class FakeStripe:
             self.subscriptions: dict[str, dict] = {}
             self.refunds: dict[str, dict] = {}
             self.intents: dict[str, int] = {}
+            self.invoices: dict[str, dict] = {}
+            self.invoice_payments: dict[str, dict] = {}
             self.idempotent: dict[str, tuple[dict, int, dict]] = {}
             self.requests: list[dict] = []
             self.fail_next: int = 0
@@ -79,7 +84,8 @@ class FakeStripe:
     # --- what a test (or the hosted page) does at "Stripe" ----------------------------
 
     def complete(self, session_id: str, *, paid: bool = True) -> dict:
-        """The donor pays on the hosted page: the session completes."""
+        """The donor pays on the hosted page: the session completes (for a monthly gift,
+        with its subscription and first invoice paid)."""
         with self.lock:
             session = self.sessions[session_id]
             session["status"] = "complete"
@@ -88,19 +94,74 @@ class FakeStripe:
                 subscription = self.new_id("sub")
                 session["subscription"] = subscription
                 session["customer"] = self.new_id("cus")
-                session["invoice"] = self.new_id("in")
-                session["_payment_intent"] = self.new_id("pi")
                 self.subscriptions[subscription] = {
                     "id": subscription,
                     "object": "subscription",
                     "status": "active",
+                    "cancel_at": None,
+                    "canceled_at": None,
                     "metadata": session["metadata"],
+                    "_amount": session["amount_total"],
                 }
-                self.intents[session["_payment_intent"]] = session["amount_total"]
+                session["invoice"] = self._invoice_paid(subscription)["id"]
             else:
                 session["payment_intent"] = self.new_id("pi")
                 self.intents[session["payment_intent"]] = session["amount_total"]
             return dict(session)
+
+    def pay_invoice(self, subscription_id: str) -> dict:
+        """A month later: the subscription's next invoice is paid. Returns the invoice."""
+        with self.lock:
+            return self._invoice_paid(subscription_id)
+
+    def _invoice_paid(self, subscription_id: str) -> dict:
+        subscription = self.subscriptions[subscription_id]
+        invoice = payloads.invoice(
+            invoice_id=self.new_id("in"),
+            subscription_id=subscription_id,
+            metadata=subscription["metadata"],
+            amount=subscription["_amount"],
+            billing_reason=(
+                "subscription_cycle"
+                if any(i["_subscription"] == subscription_id for i in self.invoices.values())
+                else "subscription_create"
+            ),
+        )
+        invoice["_subscription"] = subscription_id
+        self.invoices[invoice["id"]] = invoice
+        self.add_invoice_payment_locked(
+            invoice_id=invoice["id"],
+            payment_intent=self.new_id("pi"),
+            amount=subscription["_amount"],
+        )
+        return self.public(invoice)
+
+    def add_invoice_payment(self, *, invoice_id: str, payment_intent: str, amount: int) -> dict:
+        """Stripe knows that this payment intent paid this invoice (for tests that write
+        their own invoice payloads)."""
+        with self.lock:
+            return self.add_invoice_payment_locked(
+                invoice_id=invoice_id, payment_intent=payment_intent, amount=amount
+            )
+
+    def add_invoice_payment_locked(self, *, invoice_id, payment_intent, amount) -> dict:
+        invoice_payment = payloads.invoice_payment(
+            invoice_id=invoice_id,
+            payment_intent=payment_intent,
+            amount=amount,
+            invoice_payment_id=self.new_id("inpay"),
+        )
+        self.invoice_payments[invoice_payment["id"]] = invoice_payment
+        self.intents[payment_intent] = amount
+        return invoice_payment
+
+    def intent_of(self, invoice_id: str) -> str:
+        [intent] = [
+            p["payment"]["payment_intent"]
+            for p in self.invoice_payments.values()
+            if p["invoice"] == invoice_id
+        ]
+        return intent
 
     def expire(self, session_id: str) -> dict:
         with self.lock:
@@ -108,22 +169,48 @@ class FakeStripe:
             return dict(self.sessions[session_id])
 
     def events_for_payment(self, session_id: str) -> list[dict]:
+        """What Stripe sends when a session is paid: the session completed and, for a
+        monthly gift, its first invoice paid and that invoice's payment paid."""
         session = self.public(self.sessions[session_id])
         events = [payloads.event("checkout.session.completed", session)]
         if session["mode"] == "subscription":
-            events.append(
-                payloads.event(
-                    "invoice.paid",
-                    payloads.invoice(
-                        invoice_id=session["invoice"],
-                        subscription_id=session["subscription"],
-                        metadata=session["metadata"],
-                        amount=session["amount_total"],
-                        payment_intent=self.sessions[session_id]["_payment_intent"],
-                    ),
-                )
-            )
+            events += self.events_for_invoice(session["invoice"])
         return events
+
+    def events_for_invoice(self, invoice_id: str) -> list[dict]:
+        invoice = self.public(self.invoices[invoice_id])
+        [invoice_payment] = [
+            p for p in self.invoice_payments.values() if p["invoice"] == invoice_id
+        ]
+        return [
+            payloads.event("invoice.paid", invoice),
+            payloads.event("invoice_payment.paid", dict(invoice_payment)),
+        ]
+
+    def refund(self, payment_intent: str, amount: int) -> dict:
+        """Someone refunds part of a payment in Stripe's dashboard."""
+        with self.lock:
+            status, refund = self._refund_create(
+                {"payment_intent": payment_intent, "amount": str(amount)}
+            )
+        assert status == 200, refund
+        return refund
+
+    def refund_event(self, payment_intent: str) -> dict:
+        """`charge.refunded` for a payment intent, with what has been refunded on it so far
+        (a charge lists no refunds: only its `amount_refunded`)."""
+        refunded = sum(
+            r["amount"] for r in self.refunds.values() if r["payment_intent"] == payment_intent
+        )
+        return payloads.event(
+            "charge.refunded",
+            payloads.charge(
+                payment_intent=payment_intent,
+                amount=self.intents[payment_intent],
+                amount_refunded=refunded,
+                charge_id="ch_" + payment_intent.removeprefix("pi_"),
+            ),
+        )
 
     def send_webhook(self, event: dict) -> int:
         body = json.dumps(event).encode()
@@ -152,8 +239,8 @@ class FakeStripe:
 
     # --- the API ----------------------------------------------------------------------
 
-    def api(self, method: str, path: str, headers, body: str) -> tuple[int, dict]:
-        params = parse_form(body) if body else {}
+    def api(self, method: str, path: str, headers, body: str, query: str = "") -> tuple[int, dict]:
+        params = parse_form(body or query)
         with self.lock:
             self.requests.append(
                 {
@@ -196,9 +283,13 @@ class FakeStripe:
             if subscription is None or subscription["status"] == "canceled":
                 return 404, _error("invalid_request_error", "No such subscription")
             subscription.update(status="canceled", canceled_at=int(time.time()))
-            return 200, dict(subscription)
+            return 200, self.public(subscription)
+        if method == "POST" and parts[:2] == ["v1", "subscriptions"] and len(parts) == 3:
+            return self._subscription_modify(parts[2], params)
         if method == "POST" and parts == ["v1", "refunds"]:
             return self._refund_create(params)
+        if method == "GET" and parts == ["v1", "invoice_payments"]:
+            return self._invoice_payments_list(params)
         return 404, _error("invalid_request_error", f"Unrecognized request URL ({path})")
 
     def _session_create(self, params: dict) -> dict:
@@ -228,6 +319,37 @@ class FakeStripe:
         }
         self.sessions[session_id] = session
         return self.public(session)
+
+    def _subscription_modify(self, subscription_id: str, params: dict) -> tuple[int, dict]:
+        subscription = self.subscriptions.get(subscription_id)
+        if subscription is None:
+            return 404, _error("invalid_request_error", "No such subscription")
+        if subscription["status"] == "canceled":
+            return 400, _error("invalid_request_error", "A canceled subscription can't be updated")
+        if "cancel_at" in params:
+            cancel_at = int(params["cancel_at"]) if params["cancel_at"] else None
+            if cancel_at is not None and cancel_at <= time.time():
+                return 400, _error("invalid_request_error", "cancel_at must be in the future")
+            subscription["cancel_at"] = cancel_at
+        if "proration_behavior" in params:
+            subscription["_proration_behavior"] = params["proration_behavior"]
+        return 200, self.public(subscription)
+
+    def _invoice_payments_list(self, params: dict) -> tuple[int, dict]:
+        if not params.get("invoice"):
+            return 400, _error("invalid_request_error", "Missing required param: invoice.")
+        found = [
+            dict(p)
+            for p in reversed(self.invoice_payments.values())  # newest first, as Stripe lists
+            if p["invoice"] == params["invoice"] and params.get("status") in {None, p["status"]}
+        ]
+        limit = int(params.get("limit") or 10)
+        return 200, {
+            "object": "list",
+            "data": found[:limit],
+            "has_more": len(found) > limit,
+            "url": "/v1/invoice_payments",
+        }
 
     def _refund_create(self, params: dict) -> tuple[int, dict]:
         intent = params.get("payment_intent", "")
@@ -273,10 +395,10 @@ def _handler_for(fake: FakeStripe):
             self.wfile.write(raw)
 
         def _dispatch(self, method: str):
-            path = urlsplit(self.path).path
-            if path.startswith("/pay/"):
-                return self._hosted(method, path.split("/")[2])
-            self._send(*fake.api(method, path, self.headers, self._body()))
+            url = urlsplit(self.path)
+            if url.path.startswith("/pay/"):
+                return self._hosted(method, url.path.split("/")[2])
+            self._send(*fake.api(method, url.path, self.headers, self._body(), url.query))
 
         def do_GET(self):
             self._dispatch("GET")

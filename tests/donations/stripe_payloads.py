@@ -78,39 +78,25 @@ def charge(
     payment_intent: str,
     amount: int,
     amount_refunded: int,
-    refunds: list[tuple[str, int]] | None = None,
     charge_id: str | None = None,
-    donation_id: int | None = None,
 ) -> dict:
-    data = {
+    """A Charge as the pinned version sends it: no `refunds` list (only when expanded, and
+    webhooks expand nothing) and no `invoice` (gone since 2025-03-31)."""
+    return {
         "id": charge_id or next_id("ch"),
         "object": "charge",
         "amount": amount,
         "amount_captured": amount,
         "amount_refunded": amount_refunded,
+        "captured": True,
         "currency": "gbp",
-        "metadata": {"donation_id": str(donation_id)} if donation_id else {},
+        "livemode": False,
+        "metadata": {},
         "paid": True,
         "payment_intent": payment_intent,
         "refunded": amount_refunded >= amount,
         "status": "succeeded",
     }
-    if refunds is not None:
-        data["refunds"] = {
-            "object": "list",
-            "data": [
-                {
-                    "id": refund_id,
-                    "object": "refund",
-                    "amount": refund_amount,
-                    "payment_intent": payment_intent,
-                    "status": "succeeded",
-                }
-                for refund_id, refund_amount in refunds
-            ],
-            "has_more": False,
-        }
-    return data
 
 
 def invoice(
@@ -119,34 +105,78 @@ def invoice(
     subscription_id: str,
     metadata: dict,
     amount: int,
-    payment_intent: str,
     paid_at: int | None = None,
+    billing_reason: str = "subscription_cycle",
 ) -> dict:
+    """An Invoice as the pinned version sends it: the subscription under `parent`, and no
+    `payment_intent`, `charge` or `paid` (gone since 2025-03-31); its `payments` list is
+    includable only, so not in webhook payloads (see `invoice_payment`)."""
     paid_at = paid_at or int(time.time())
     return {
         "id": invoice_id,
         "object": "invoice",
         "amount_due": amount,
         "amount_paid": amount,
-        "billing_reason": "subscription_cycle",
+        "amount_remaining": 0,
+        "billing_reason": billing_reason,
+        "collection_method": "charge_automatically",
         "currency": "gbp",
-        "parent": {
-            "type": "subscription_details",
-            "subscription_details": {"metadata": metadata, "subscription": subscription_id},
-        },
-        "payments": {
+        "livemode": False,
+        "lines": {
             "object": "list",
             "data": [
                 {
-                    "object": "invoice_payment",
-                    "payment": {"type": "payment_intent", "payment_intent": payment_intent},
-                    "status": "paid",
+                    "object": "line_item",
+                    "amount": amount,
+                    "currency": "gbp",
+                    "metadata": metadata,
+                    "parent": {
+                        "type": "subscription_item_details",
+                        "subscription_item_details": {"subscription": subscription_id},
+                    },
                 }
             ],
+            "has_more": False,
+        },
+        "parent": {
+            "type": "subscription_details",
+            "quote_details": None,
+            "subscription_details": {"metadata": metadata, "subscription": subscription_id},
         },
         "status": "paid",
-        "status_transitions": {"paid_at": paid_at},
+        "status_transitions": {"paid_at": paid_at, "finalized_at": paid_at},
         "created": paid_at,
+    }
+
+
+def invoice_payment(
+    *,
+    invoice_id: str,
+    payment_intent: str,
+    amount: int,
+    invoice_payment_id: str | None = None,
+    status: str = "paid",
+    paid_at: int | None = None,
+) -> dict:
+    """An InvoicePayment: which payment intent paid which invoice (the object of
+    `invoice_payment.paid`, and what GET /v1/invoice_payments lists)."""
+    paid_at = paid_at or int(time.time())
+    return {
+        "id": invoice_payment_id or next_id("inpay"),
+        "object": "invoice_payment",
+        "amount_paid": amount if status == "paid" else None,
+        "amount_requested": amount,
+        "created": paid_at,
+        "currency": "gbp",
+        "invoice": invoice_id,
+        "is_default": True,
+        "livemode": False,
+        "payment": {"type": "payment_intent", "payment_intent": payment_intent},
+        "status": status,
+        "status_transitions": {
+            "canceled_at": None,
+            "paid_at": paid_at if status == "paid" else None,
+        },
     }
 
 

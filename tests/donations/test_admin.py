@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaign_site.core.models import AuditEvent
-from donations.models import Donation, DonationSettings
+from donations.models import Donation, DonationSettings, Payment
 from donations.services import donation_accept, donation_checkout_start
 from tests.donations.helpers import gift, pay, post_event
 from tests.support.admin import sign_in_with_two_factor
@@ -186,6 +186,54 @@ def test_returning_a_monthly_gift_refunds_and_stops_it(admin_client, client, str
     assert donation.stopped_at is not None
     assert donation.refunded_pence == 6_000
     assert donation.check_status == Donation.Check.RETURNED
+
+
+def test_returning_a_monthly_gift_stored_without_its_intents_finds_them_at_stripe(
+    admin_client, client, stripe_fake
+):
+    donation = gift(6_000, kind=Donation.Kind.MONTHLY)
+    donation_checkout_start(donation=donation, return_base_url="http://testserver")
+    session = stripe_fake.complete(donation.stripe_checkout_session_id)
+    second = stripe_fake.pay_invoice(session["subscription"])
+    events = stripe_fake.events_for_payment(session["id"])
+    for event in events + stripe_fake.events_for_invoice(second["id"]):
+        assert post_event(client, event).status_code == 200
+    # As every monthly payment was stored before: without its payment intent.
+    Payment.objects.filter(donation=donation).update(stripe_payment_intent_id="")
+
+    response = admin_client.post(
+        f"/admin/donations/donation/{donation.pk}/return/", {"method": "stripe"}
+    )
+
+    assert response.status_code == 302
+    intents = {stripe_fake.intent_of(session["invoice"]), stripe_fake.intent_of(second["id"])}
+    assert {r["payment_intent"] for r in stripe_fake.refunds.values()} == intents
+    assert sum(r["amount"] for r in stripe_fake.refunds.values()) == 12_000
+    donation.refresh_from_db()
+    assert (donation.received_pence, donation.refunded_pence) == (12_000, 12_000)
+    assert donation.status == Donation.Status.REFUNDED
+    assert "Refunded through Stripe (re_" in donation.return_method
+    # Stripe then tells us about each refund: nothing is counted twice.
+    for intent in intents:
+        assert post_event(client, stripe_fake.refund_event(intent)).status_code == 200
+    donation.refresh_from_db()
+    assert donation.refunded_pence == 12_000
+
+
+def test_a_monthly_payment_stripe_has_not_named_cannot_be_returned_yet(
+    admin_client, client, stripe_fake
+):
+    donation = gift(6_000, kind=Donation.Kind.MONTHLY)
+    pay(client, donation, subscription="sub_x", invoice="in_unknown")
+
+    response = admin_client.post(
+        f"/admin/donations/donation/{donation.pk}/return/", {"method": "stripe"}
+    )
+
+    assert "Stripe has no paid payment for in_unknown yet" in response.content.decode()
+    donation.refresh_from_db()
+    assert donation.check_status == Donation.Check.TO_CHECK
+    assert stripe_fake.refunds == {}
 
 
 def test_return_another_way_is_recorded_as_given(admin_client, client, stripe_fake):

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from campaign_site.core.ratelimit import RateLimit
 from donations.models import Donation, DonationSettings
 from donations.stripe_gateway import STRIPE_API_VERSION
+from donations.views import DONATE_ADDRESS_RATE, DONATE_PERSON_RATE
 from tests.donations.helpers import form_data
 from volunteers.models import Consent
 
@@ -233,14 +235,95 @@ def test_not_ticking_the_box_adds_nobody_to_the_list(client, stripe_fake):
     assert Consent.objects.count() == 0
 
 
-def test_the_donate_post_is_rate_limited(client, stripe_fake):
-    for _ in range(10):
-        client.post("/donate/", form_data(client, amount="other", other_amount="1"))
+@pytest.fixture
+def one_window(monkeypatch):
+    """The rate limit's clock stands still, so a test never straddles two windows."""
 
-    response = client.post("/donate/", form_data(client))
+    class Clock:
+        @staticmethod
+        def time():
+            return 1_800_000_000.0
+
+    monkeypatch.setattr("campaign_site.core.ratelimit.time", Clock)
+
+
+def test_mistakes_on_the_form_are_never_counted(client, stripe_fake, one_window):
+    for _ in range(25):
+        response = client.post("/donate/", form_data(client, amount="other", other_amount="x"))
+        assert response.status_code == 400
+
+    assert client.post("/donate/", form_data(client)).status_code == 303
+
+
+def test_one_person_starting_checkout_again_and_again_is_paused(client, stripe_fake, one_window):
+    for pounds in range(1, 6):
+        data = form_data(client, amount="other", other_amount=str(pounds))
+        assert client.post("/donate/", data).status_code == 303
+
+    # The same person again, from the same address, with another capitalisation of the email.
+    response = client.post("/donate/", form_data(client, email="SAM@example.org"))
 
     assert response.status_code == 429
-    assert b"paused the form" in response.content
+    text = text_of(response.content.decode())
+    assert "You've started several payments in the last few minutes" in text
+    assert "Nothing has been charged. Please try again in 10 minutes." in text
+    assert 'value="Sam Patel"' in response.content.decode()  # what they typed is kept
+    assert Donation.objects.count() == 5
+    assert len(stripe_fake.sessions) == 5
+    # Someone else behind the same address is not held up.
+    other = form_data(client, email="alex@example.org", name="Alex Kaur")
+    assert client.post("/donate/", other).status_code == 303
+
+
+def test_the_same_form_sent_again_is_not_a_new_start(client, stripe_fake, one_window):
+    data = form_data(client)
+
+    responses = [client.post("/donate/", data) for _ in range(12)]
+
+    assert {r.status_code for r in responses} == {303}
+    assert len(stripe_fake.sessions) == 1
+
+
+def test_hundreds_of_donors_behind_one_address_are_not_refused(client, stripe_fake, one_window):
+    statuses = [
+        client.post(
+            "/donate/",
+            form_data(client, email=f"phone{number}@example.org", name=f"Donor Number{number}"),
+            REMOTE_ADDR="198.51.100.7",
+        ).status_code
+        for number in range(40)
+    ]
+
+    assert statuses == [303] * 40
+    assert Donation.objects.count() == 40
+
+
+def test_an_address_has_a_generous_ceiling(client, stripe_fake, one_window, monkeypatch):
+    monkeypatch.setattr(
+        "donations.views.DONATE_ADDRESS_RATE",
+        RateLimit(scope="donate-address", limit=3, window_seconds=600),
+    )
+    for number in range(3):
+        data = form_data(client, email=f"d{number}@example.org")
+        assert client.post("/donate/", data, REMOTE_ADDR="198.51.100.9").status_code == 303
+
+    response = client.post(
+        "/donate/", form_data(client, email="d9@example.org"), REMOTE_ADDR="198.51.100.9"
+    )
+
+    assert response.status_code == 429
+    assert "So many people are giving from your network right now" in text_of(
+        response.content.decode()
+    )
+    assert Donation.objects.count() == 3
+    elsewhere = form_data(client, email="d9@example.org")
+    assert client.post("/donate/", elsewhere, REMOTE_ADDR="203.0.113.5").status_code == 303
+
+
+def test_the_limits_are_generous_for_a_crowd_and_tight_for_one_person():
+    assert DONATE_ADDRESS_RATE.limit >= 300
+    assert DONATE_PERSON_RATE.limit <= 10
+    assert DONATE_PERSON_RATE.window_seconds == DONATE_ADDRESS_RATE.window_seconds == 600
 
 
 def test_only_the_gateway_imports_stripe():

@@ -63,7 +63,6 @@ def test_progress_after_payments_refunds_and_returns_equals_the_hand_sum(client,
                 subscription_id="sub_g",
                 metadata={"donation_id": str(gus.pk)},
                 amount=500,
-                payment_intent="pi_g2",
             ),
         ),
     )

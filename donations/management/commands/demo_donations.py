@@ -110,7 +110,6 @@ class Command(BaseCommand):
                     payment_intent_id=f"pi_demo_{key}",
                     charge_id=f"ch_demo_{key}",
                     amount_refunded_pence=pence,
-                    refunds=[(f"re_demo_{key}", pence)],
                 )
         count = Donation.objects.filter(email__endswith=".demo@example.org").count()
         self.stdout.write(f"Demo donations: {count}")
