@@ -4,7 +4,6 @@ from donations.services.checkout import (
     GiftDetails,
     donation_checkout_start,
     donation_create,
-    donation_monthly_stop,
     donation_refresh_from_stripe,
     donation_settings_update,
 )
@@ -15,6 +14,7 @@ from donations.services.checks import (
     permissibility_problems,
 )
 from donations.services.ledger import donation_recompute, progress_invalidate
+from donations.services.monthly import donation_monthly_stop
 from donations.services.stripe_events import checkout_session_apply, stripe_event_apply
 
 __all__ = [

@@ -13,7 +13,6 @@ from campaign_site.core.workers import enqueue_after_commit
 from donations import stripe_gateway
 from donations.models import Donation, DonationSettings, Donor
 from donations.permissibility import permissibility_needed
-from donations.services.ledger import donation_found, donation_ledger_lock, donation_recompute
 from donations.services.monthly import MONTHLY_GIFTS_END_TASK
 from donations.services.stripe_events import checkout_session_apply
 from volunteers.models import normalise_email
@@ -126,21 +125,6 @@ def donation_refresh_from_stripe(*, donation: Donation) -> Donation:
     elif session.status == "expired":
         checkout_session_apply(session=session.data, event_type="checkout.session.expired")
     donation.refresh_from_db()
-    return donation
-
-
-def donation_monthly_stop(*, donation_id: int) -> Donation:
-    """Stop a monthly gift from the signed link in its receipt: cancel the subscription at
-    Stripe, then record it. Stopping twice is harmless."""
-    donation = Donation.objects.get(pk=donation_id, kind=Donation.Kind.MONTHLY)
-    if donation.stopped_at is None and donation.stripe_subscription_id:
-        stripe_gateway.subscription_cancel(subscription_id=donation.stripe_subscription_id)
-    with transaction.atomic():
-        donation = donation_found(
-            donation_ledger_lock(donation_id=donation_id), donation_id=donation_id
-        )
-        donation.stopped_at = donation.stopped_at or timezone.now()
-        donation_recompute(donation=donation)
     return donation
 
 

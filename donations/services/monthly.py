@@ -10,7 +10,13 @@ from campaign_site.core.workers import enqueue_after_commit
 from donations import stripe_gateway
 from donations.models import Donation, Payment
 from donations.selectors import donation_settings_get, monthly_gifts_end_at, monthly_gifts_to_end
-from donations.services.ledger import advisory_lock, payment_intent_attach
+from donations.services.ledger import (
+    advisory_lock,
+    donation_found,
+    donation_ledger_lock,
+    donation_recompute,
+    payment_intent_attach,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +76,6 @@ def subscription_end_sync(*, donation_id: int) -> bool:
         if donation.stripe_cancel_at == ends_at:
             return False
         if ends_at is not None and ends_at <= timezone.now():
-            from donations.services.checkout import donation_monthly_stop
-
             donation_monthly_stop(donation_id=donation_id)
             logger.info("Monthly gift %s stopped: the campaign's end date has passed", donation_id)
             return True
@@ -93,3 +97,18 @@ def monthly_gifts_end_queue() -> int:
     for donation_id in donation_ids:
         enqueue_after_commit(SUBSCRIPTION_END_TASK, donation_id)
     return len(donation_ids)
+
+
+def donation_monthly_stop(*, donation_id: int) -> Donation:
+    """Stop a monthly gift from the signed link in its receipt: cancel the subscription at
+    Stripe, then record it. Stopping twice is harmless."""
+    donation = Donation.objects.get(pk=donation_id, kind=Donation.Kind.MONTHLY)
+    if donation.stopped_at is None and donation.stripe_subscription_id:
+        stripe_gateway.subscription_cancel(subscription_id=donation.stripe_subscription_id)
+    with transaction.atomic():
+        donation = donation_found(
+            donation_ledger_lock(donation_id=donation_id), donation_id=donation_id
+        )
+        donation.stopped_at = donation.stopped_at or timezone.now()
+        donation_recompute(donation=donation)
+    return donation

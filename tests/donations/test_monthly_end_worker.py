@@ -17,9 +17,9 @@ pytestmark = pytest.mark.services
 @pytest.fixture
 def stripe_worker(worker, stripe_fake):
     """The session's real worker, restarted to talk to the fake Stripe, and back after."""
-    before = dict(worker.extra_env)
+    before = dict(worker.env)
     worker.stop()
-    worker.extra_env.update(
+    worker.env.update(
         STRIPE_SECRET_KEY=SECRET_KEY,
         STRIPE_PUBLISHABLE_KEY="pk_test_fake_campaign",
         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
@@ -28,7 +28,7 @@ def stripe_worker(worker, stripe_fake):
     worker.start()
     yield worker
     worker.stop()
-    worker.extra_env = before
+    worker.env = before
     worker.start()
 
 
