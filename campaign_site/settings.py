@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "campaign_site.core",
     "volunteers",
     "events",
+    "events.phonebank",
     "donations",
 ]
 
