@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from events.models import Event, Rsvp
@@ -203,10 +203,11 @@ class ContactImport(models.Model):
 class ContactQuerySet(models.QuerySet):
     def callable(self):
         """Contacts with consent behind them, not erased, whose number is not on the
-        do-not-call list, and whose supporter (if any) has not withdrawn."""
+        do-not-call list, and whose supporter (if any) still agrees to be phoned on it."""
         return (
             self.filter(
-                Q(supporter__isnull=True) | Q(supporter__phone_consent_at__isnull=False),
+                Q(supporter__isnull=True)
+                | Q(supporter__phone_consent_at__isnull=False, supporter__phone=F("phone")),
                 erased_at__isnull=True,
             )
             .exclude(consent_text="")

@@ -14,7 +14,7 @@ from campaign_site.core.pagecache import public_pages_invalidate
 from events.emails import rsvp_email_send
 from events.models import Event, Rsvp
 from volunteers.models import Supporter
-from volunteers.services import supporter_get_or_create
+from volunteers.services import supporter_get_or_create, supporter_phone_consent_give
 
 ERASED_NAME = "(erased)"
 
@@ -54,6 +54,7 @@ def rsvp_create(
     email: str,
     phone: str = "",
     join_mailing_list: bool = False,
+    wants_phone_calls: bool = False,
     page: str = "",
     now: datetime | None = None,
 ) -> SignupOutcome:
@@ -61,6 +62,7 @@ def rsvp_create(
 
     Someone already signed up gets a reminder of their place by email instead; the
     outcome is the same either way, so the response reveals nothing about the address.
+    `wants_phone_calls` (the "may phone me" box) is recorded as consent to be phoned.
     """
     public_pages_invalidate(topics=("events",))
     now = now or timezone.now()
@@ -102,6 +104,10 @@ def rsvp_create(
         )
     if join_mailing_list:
         _join_mailing_list(event=event, supporter=supporter, first_name=first_name, page=page)
+    if wants_phone_calls:
+        supporter_phone_consent_give(
+            supporter=supporter, phone=phone, source=Supporter.Source.RSVP, page=page
+        )
     return SignupOutcome(event=event, full=full)
 
 

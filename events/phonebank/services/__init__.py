@@ -92,17 +92,59 @@ Privacy
 Reads for the caller's screen and admin are in events/phonebank/selectors.py.
 """
 
+from events.phonebank.services.calling import (
+    call_holds_expire,
+    call_result_change,
+    call_result_record,
+    caller_release_all,
+    caller_suspend,
+    caller_suspension_lift,
+    contact_claim_next,
+)
+from events.phonebank.services.donotcall import do_not_call_add
 from events.phonebank.services.errors import (
     CallerNotAllowed,
     ContactNotHeld,
     PhonebankError,
     ResultNotChangeable,
 )
+from events.phonebank.services.exports import phonebank_results_export
+from events.phonebank.services.imports import (
+    ImportFileError,
+    contacts_import_cancel,
+    contacts_import_confirm,
+    contacts_import_preview,
+)
+from events.phonebank.services.lists import call_list_add_supporters, call_list_create
+from events.phonebank.services.privacy import (
+    contacts_erase_for_supporter,
+    contacts_remove_for_supporter,
+    opinion_answers_erase_due,
+    phonebank_retention_erase_due,
+)
 
 __all__ = [
     "CallerNotAllowed",
     "ContactNotHeld",
+    "ImportFileError",
     "PhonebankError",
     "ResultNotChangeable",
+    "call_holds_expire",
+    "call_list_add_supporters",
+    "call_list_create",
+    "call_result_change",
+    "call_result_record",
+    "caller_release_all",
+    "caller_suspend",
+    "caller_suspension_lift",
+    "contact_claim_next",
+    "contacts_erase_for_supporter",
+    "contacts_import_cancel",
+    "contacts_import_confirm",
+    "contacts_import_preview",
+    "contacts_remove_for_supporter",
+    "do_not_call_add",
+    "opinion_answers_erase_due",
+    "phonebank_results_export",
+    "phonebank_retention_erase_due",
 ]
-from events.phonebank.services._pending import *  # noqa: E402,F403 - replaced module by module
