@@ -115,13 +115,18 @@ from events.phonebank.services.imports import (
     contacts_import_confirm,
     contacts_import_preview,
 )
-from events.phonebank.services.lists import call_list_add_supporters, call_list_create
+from events.phonebank.services.lists import (
+    call_list_add_supporters,
+    call_list_create,
+    call_list_save,
+)
 from events.phonebank.services.privacy import (
     contacts_erase_for_supporter,
     contacts_remove_for_supporter,
     opinion_answers_erase_due,
     phonebank_retention_erase_due,
 )
+from events.phonebank.services.scripts import script_problems, script_save
 
 __all__ = [
     "CallerNotAllowed",
@@ -132,6 +137,7 @@ __all__ = [
     "call_holds_expire",
     "call_list_add_supporters",
     "call_list_create",
+    "call_list_save",
     "call_result_change",
     "call_result_record",
     "caller_release_all",
@@ -147,4 +153,6 @@ __all__ = [
     "opinion_answers_erase_due",
     "phonebank_results_export",
     "phonebank_retention_erase_due",
+    "script_problems",
+    "script_save",
 ]

@@ -32,14 +32,23 @@ def call_list_create(
         max_tries=max_tries,
         created_by=actor,
     )
-    call_list.full_clean()
-    call_list.save()
+    return call_list_save(call_list=call_list, sessions=sessions, actor=actor)
+
+
+@transaction.atomic
+def call_list_save(*, call_list: CallList, sessions: Iterable[Event], actor=None) -> CallList:
+    """Save a new or changed list (admin's form) with the phonebank sessions it serves."""
     sessions = list(sessions)
     not_phonebanks = [event for event in sessions if event.kind != Event.Kind.PHONEBANK]
     if not_phonebanks:
         raise ValidationError(
             {"sessions": f"Only phonebank sessions can have a call list: {not_phonebanks[0]}."}
         )
+    if call_list.pk is None and call_list.created_by is None:
+        call_list.created_by = actor
+    call_list.name = call_list.name.strip()
+    call_list.full_clean()
+    call_list.save()
     call_list.sessions.set(sessions)
     return call_list
 
