@@ -10,19 +10,26 @@ For the caller's screen
     caller_changeable_records(*, caller: Rsvp) -> list[CallRecord]
         The caller's last three results (newest first): the ones they may change.
     script_steps(*, script: Script) -> list[ScriptStep]
-        Ordered; the fixed first step (CALL_RESULT_STEP) is not a row: see
-        `call_result_choices()`.
+        Ordered; the fixed first step (the call result) is not a row: it is CallResult,
+        see `call_result_choices()`.
     call_result_choices() -> list[tuple[str, str]]
 
-    The script is rendered by templates/events/phonebank/_script.html, with the context
-    {"script": Script, "steps": [ScriptStep], "result_choices": [(value, label)],
-     "contact": Contact | None, "preview": bool}; admin's preview renders the same.
+    The call sheet is `events.phonebank.forms.CallResultForm(data=None, *, script=...)`
+    (fields: result, callback_at, notes, and "step-<id>" per question; after is_valid(),
+    `form.answers()` is call_result_record()'s `answers`), rendered by the partial
+    templates/events/phonebank/_script.html with the context {"form": CallResultForm,
+    "contact": Contact | None, "preview": bool}; the page around it supplies <form>, the
+    CSRF token and the submit button. Admin's script preview renders the same partial
+    (templates/events/phonebank/admin/script_preview.html shows how). Numbers for display:
+    `events.phonebank.phones.phone_for_display(e164)`; the dial link is tel:<E.164>;
+    `contact.postcode_district` is all of the postcode a caller may see.
 
 For organisers
     phonebank_results(*, call_list: CallList | None = None, session: Event | None = None,
                       now: datetime | None = None) -> PhonebankResults
         calls made, people reached, result mix, answers per question, callbacks due,
         calls per caller, with implausible-caller flags.
+    callbacks_due(*, call_list: CallList, now: datetime | None = None, limit: int = 50)
 """
 
 from dataclasses import dataclass, field

@@ -12,6 +12,8 @@ from events.models import Event
 from events.phonebank.models import CallAssignment, CallList, Contact, DoNotCall, Script
 from volunteers.models import Consent, Supporter
 
+# The reason privacy.contacts_remove_for_supporter() gives; a new agreement undoes it.
+CONSENT_WITHDRAWN = "Agreement to be phoned withdrawn"
 SUPPORTER_INTERESTS = ("wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts")
 
 
@@ -115,7 +117,14 @@ def call_list_add_supporters(
         ],
         now=now,
     )
-    return assignments_add(call_list=call_list, contacts=contacts, now=now)
+    # People who withdrew and have now agreed again come back onto the list.
+    revived = CallAssignment.objects.filter(
+        call_list=call_list,
+        contact__in=contacts,
+        status=CallAssignment.Status.REMOVED,
+        removed_reason=CONSENT_WITHDRAWN,
+    ).update(status=CallAssignment.Status.WAITING, removed_reason="", next_try_at=now)
+    return revived + assignments_add(call_list=call_list, contacts=contacts, now=now)
 
 
 def contacts_for_numbers(*, rows: list[dict], now: datetime, import_batch=None) -> list[Contact]:

@@ -171,6 +171,11 @@ def test_withdrawing_on_the_preferences_page_takes_them_off_every_list_at_once(
     assert contact_claim_next(caller=make_caller(), call_list=lists[1], now=now) is None
     assert contact_claim_next(caller=caller, call_list=lists[0], now=now) is None
 
+    # Agreeing again, later, and being added again: back on the list.
+    client.post(url, {"wants_updates": "on", "phone": "07700 900001", "wants_phone_calls": "on"})
+    assert call_list_add_supporters(call_list=lists[1], now=now) == 1
+    assert contact_claim_next(caller=make_caller(), call_list=lists[1], now=now) is not None
+
 
 def test_a_new_number_on_the_preferences_page_drops_the_old_one_from_lists(
     client, script, session, make_caller, now

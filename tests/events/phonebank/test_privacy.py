@@ -156,3 +156,18 @@ def test_a_supporters_erasure_takes_their_contact_answers_and_notes(
     # Someone else's data is untouched.
     assert OpinionAnswer.objects.filter(record__contact=other).count() == 1
     assert CallRecord.objects.get(contact=other).notes == "Note about them"
+
+
+def test_the_privacy_notice_says_what_phonebanking_keeps_and_why(client):
+    page = client.get("/privacy/").content.decode()
+    section = page[page.index('id="phonebanking"') :]
+    for words in [
+        "The campaign may phone me about the election",
+        "never buy phone numbers",
+        "first half of your postcode",
+        "May we note your answer?",
+        "erased first",
+        "do-not-call list",
+        "retention date",
+    ]:
+        assert words in section, words
