@@ -147,18 +147,21 @@ def phonebank_results(
     """Counts for organisers, for one list, one session, or both narrowed together."""
     now = now or timezone.now()
     records = CallRecord.objects.all()
-    assignments = CallAssignment.objects.filter(contact__in=Contact.objects.callable())
+    assignments = CallAssignment.objects.all()
     if call_list is not None:
         records = records.filter(call_list=call_list)
         assignments = assignments.filter(call_list=call_list)
     if session is not None:
         records = records.filter(caller__event=session)
         assignments = assignments.filter(call_list__sessions=session)
+    callable_now = Q(contact__in=Contact.objects.callable())
     mix = dict(records.values_list("result").annotate(n=Count("pk")).order_by())
     held = Q(status=CallAssignment.Status.HELD, held_until__gte=now)
     waiting = Q(status=CallAssignment.Status.WAITING) | Q(
         status=CallAssignment.Status.HELD, held_until__lt=now
     )
+    waiting &= callable_now
+    held &= callable_now
     callback = Q(last_result=CallResult.CALL_BACK) & waiting
     counts = assignments.aggregate(
         to_call_now=Count("pk", filter=waiting & Q(next_try_at__lte=now)),
