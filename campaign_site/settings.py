@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "campaign_site.core",
     "volunteers",
     "events",
+    "events.phonebank",
     "donations",
 ]
 
@@ -245,6 +246,16 @@ CELERY_BEAT_SCHEDULE = {
     "donations-sweep": {
         "task": "donations.tasks.donations_sweep_task",
         "schedule": crontab(minute="*/10"),
+    },
+    # Phonebank: holds long past their 15 minutes go back to the pool (counts stay true).
+    "phonebank-sweep": {
+        "task": "events.phonebank.tasks.phonebank_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Phonebank: political-opinion answers on the retention date, the rest after it.
+    "phonebank-retention": {
+        "task": "events.phonebank.tasks.phonebank_retention_task",
+        "schedule": crontab(hour="3", minute="15"),
     },
     # Erase volunteers' personal data once the campaign's retention date has passed.
     "retention-erase": {

@@ -3,6 +3,7 @@ from django import forms
 from campaign_site.core.forms import HoneypotMixin
 from events.geography import Found, SearchPlace, search_place
 from volunteers.consent import RSVP_OPT_IN_HELP, RSVP_OPT_IN_LABEL
+from volunteers.forms import phone_calls_check, phone_calls_field
 from volunteers.validators import normalise_uk_phone
 
 
@@ -28,6 +29,7 @@ class RsvpForm(HoneypotMixin):
         required=False,
         help_text=RSVP_OPT_IN_HELP,
     )
+    wants_phone_calls = phone_calls_field()
 
     def clean_first_name(self):
         return self.cleaned_data["first_name"].strip()
@@ -35,6 +37,11 @@ class RsvpForm(HoneypotMixin):
     def clean_phone(self):
         # Raises ValidationError with the message shown next to the field.
         return normalise_uk_phone(self.cleaned_data["phone"])
+
+    def clean(self):
+        cleaned = super().clean()
+        phone_calls_check(self, cleaned)
+        return cleaned
 
 
 class MonthForm(forms.Form):

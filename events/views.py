@@ -149,6 +149,7 @@ def detail(request, slug):
                 email=form.cleaned_data["email"],
                 phone=form.cleaned_data["phone"],
                 join_mailing_list=form.cleaned_data["join_mailing_list"],
+                wants_phone_calls=form.cleaned_data["wants_phone_calls"],
                 page=request.path,
             )
         except SignupClosed:

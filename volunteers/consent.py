@@ -36,6 +36,16 @@ MAILING_LIST_OPT_IN_LABEL = (
 RSVP_OPT_IN_LABEL = "Also join the mailing list for campaign updates and new sessions like this one"
 RSVP_OPT_IN_HELP = "Optional. We will email you to confirm first, and you can leave at any time."
 
+# Agreement to be phoned: its own box on the join, session sign-up and preferences forms,
+# never ticked in advance, and only with a phone number. Recorded as a Consent with
+# `wants_phone_calls` and the number (see `phone_consent_wording()`).
+PHONE_CALLS_LABEL = "The campaign may phone me about the election"
+PHONE_CALLS_HELP = (
+    "Optional. A campaign volunteer may ring the number you give, at a reasonable hour. "
+    "Untick this on your preferences page at any time and the calls stop at once."
+)
+PHONE_CALLS_NEEDS_NUMBER = "Add your phone number, or untick this box."
+
 PREFERENCES_STATEMENT = (
     "Ticking a box means you agree that the campaign may email you about it. You can change "
     "this or unsubscribe at any time. See the privacy notice."
@@ -64,3 +74,8 @@ def consent_wording(
     ticked = [f"[x] {label}" for field, label in INTEREST_LABELS.items() if chosen[field]]
     statement = PREFERENCES_STATEMENT if source == Supporter.Source.PREFERENCES else JOIN_STATEMENT
     return "\n".join([*ticked, statement])
+
+
+def phone_consent_wording(*, phone: str) -> str:
+    """The exact text a person agreed to when ticking the phone-call box, with the number."""
+    return f"[x] {PHONE_CALLS_LABEL} (on {phone}). {PHONE_CALLS_HELP}"

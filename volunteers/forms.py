@@ -1,10 +1,25 @@
 from django import forms
 
 from campaign_site.core.forms import HoneypotMixin
-from volunteers.consent import INTEREST_LABELS
+from volunteers.consent import (
+    INTEREST_LABELS,
+    PHONE_CALLS_HELP,
+    PHONE_CALLS_LABEL,
+    PHONE_CALLS_NEEDS_NUMBER,
+)
 from volunteers.validators import normalise_postcode, normalise_uk_phone
 
 INTERESTS_REQUIRED = "Tick at least one thing you would like to hear about."
+
+
+def phone_calls_field() -> forms.BooleanField:
+    """The separate, unticked "The campaign may phone me" box (the wording is recorded)."""
+    return forms.BooleanField(required=False, label=PHONE_CALLS_LABEL, help_text=PHONE_CALLS_HELP)
+
+
+def phone_calls_check(form: forms.Form, cleaned: dict) -> None:
+    if cleaned.get("wants_phone_calls") and not cleaned.get("phone") and "phone" not in form.errors:
+        form.add_error("wants_phone_calls", PHONE_CALLS_NEEDS_NUMBER)
 
 
 class InterestsMixin(forms.Form):
@@ -53,8 +68,9 @@ class JoinForm(HoneypotMixin, InterestsMixin):
         help_text="Only if you are happy for an organiser to call you about sessions.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
+    wants_phone_calls = phone_calls_field()
 
-    field_order = ["email", "name", "postcode", "phone"]
+    field_order = ["email", "name", "postcode", "phone", "wants_phone_calls"]
 
     def clean_phone(self):
         # Raises ValidationError with the message shown next to the field.
@@ -64,6 +80,7 @@ class JoinForm(HoneypotMixin, InterestsMixin):
         cleaned = super().clean()
         if not any(cleaned.get(field) for field in INTEREST_LABELS):
             self.add_error("wants_updates", INTERESTS_REQUIRED)
+        phone_calls_check(self, cleaned)
         return cleaned
 
     def interests_error(self) -> list[str]:
@@ -97,9 +114,15 @@ class PreferencesForm(InterestsMixin):
         help_text="Clear it and save to remove your number from our records.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
+    wants_phone_calls = phone_calls_field()
 
     def clean_phone(self):
         # Raises ValidationError with the message shown next to the field.
         return normalise_uk_phone(self.cleaned_data.get("phone", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        phone_calls_check(self, cleaned)
+        return cleaned
 
     field_order = ["wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts"]

@@ -50,6 +50,11 @@ class Supporter(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the agreement to be phoned by the campaign (a confirmed Consent with
+    # wants_phone_calls) took effect; None: never agreed, or withdrew.
+    phone_consent_at = models.DateTimeField(
+        "agreed to be phoned", null=True, blank=True, editable=False
+    )
     # Behind the preferences and unsubscribe links; replaced on erasure so old links die.
     manage_token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
 
@@ -106,6 +111,9 @@ class Consent(models.Model):
     wants_updates = models.BooleanField("campaign updates", default=False)
     wants_canvass_alerts = models.BooleanField("canvassing alerts", default=False)
     wants_phonebank_alerts = models.BooleanField("phonebank alerts", default=False)
+    # Agreement to be phoned about the election, and the number it was given for.
+    wants_phone_calls = models.BooleanField("phone calls", default=False)
+    phone = models.CharField(max_length=20, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaign_site.core.audit import audit_record
 from campaign_site.core.models import AuditEvent, OutboundEmail
 from campaign_site.core.outbox import outbox_enqueue
-from volunteers.consent import consent_wording
+from volunteers.consent import PHONE_CALLS_NEEDS_NUMBER, consent_wording, phone_consent_wording
 from volunteers.models import (
     Consent,
     Supporter,
@@ -26,7 +26,7 @@ from volunteers.selectors import (
     consent_confirm_url,
     supporter_email_links,
 )
-from volunteers.signals import supporter_erased
+from volunteers.signals import supporter_erased, supporter_phone_consent_changed
 from volunteers.validators import normalise_postcode, normalise_uk_phone
 
 INTEREST_FIELDS = ("wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts")
@@ -76,11 +76,13 @@ def supporter_subscribe(
     wants_updates: bool = True,
     wants_canvass_alerts: bool = False,
     wants_phonebank_alerts: bool = False,
+    wants_phone_calls: bool = False,
 ) -> Supporter:
     """Record a sign-up to the list and email the address (double opt-in).
 
     The consent (the exact wording, the page, the time) is stored at once but takes effect
-    only when its confirmation link is followed. A supporter already on the list gets a
+    only when its confirmation link is followed; so does an agreement to be phoned
+    (`wants_phone_calls`, which needs `phone`). A supporter already on the list gets a
     "manage your preferences" email instead of a second confirmation. The caller's
     response must not depend on which happened: nobody may learn who is on the list.
     Raises ValidationError for an invalid address, postcode or phone number.
@@ -94,7 +96,9 @@ def supporter_subscribe(
         "wants_canvass_alerts": wants_canvass_alerts,
         "wants_phonebank_alerts": wants_phonebank_alerts,
     }
-    if not any(interests.values()):
+    if wants_phone_calls and not phone:
+        raise ValidationError(PHONE_CALLS_NEEDS_NUMBER)
+    if not any(interests.values()) and not wants_phone_calls:
         raise ValidationError("Choose at least one thing you would like to hear about.")
     supporter, _ = supporter_get_or_create(email=email, source=source, name=name, phone=phone)
     if postcode and not supporter.postcode:
@@ -104,7 +108,11 @@ def supporter_subscribe(
         supporter=supporter,
         source=source,
         page=page[:200],
-        wording=consent_wording(source=source, **interests),
+        wording=_with_phone_wording(consent_wording(source=source, **interests), phone)
+        if wants_phone_calls
+        else consent_wording(source=source, **interests),
+        wants_phone_calls=wants_phone_calls,
+        phone=phone if wants_phone_calls else "",
         **interests,
     )
     context: dict[str, Any] = {
@@ -135,6 +143,10 @@ def supporter_subscribe(
     return supporter
 
 
+def _with_phone_wording(wording: str, phone: str) -> str:
+    return f"{phone_consent_wording(phone=phone)}\n{wording}"
+
+
 def _emailed_about_signing_up_lately(supporter: Supporter) -> bool:
     recent = OutboundEmail.objects.filter(
         to=supporter.email,
@@ -149,7 +161,8 @@ def consent_confirm(*, consent: Consent) -> Supporter:
     """Follow a confirmation link: the consent takes effect and the supporter is on the list.
 
     Someone not on the list gets exactly what they chose; someone already on it adds
-    the new choices to what they had. Confirming twice changes nothing. Confirming is
+    the new choices to what they had; an agreement to be phoned takes effect for the
+    number given with it. Confirming twice changes nothing. Confirming is
     fresh consent, so it lifts any suppression left by an earlier erasure.
     """
     consent = Consent.objects.select_for_update().select_related("supporter").get(pk=consent.pk)
@@ -163,7 +176,16 @@ def consent_confirm(*, consent: Consent) -> Supporter:
     if supporter.confirmed_at is None:
         supporter.confirmed_at = now
     supporter.unsubscribed_at = None
-    supporter.save(update_fields=[*INTEREST_FIELDS, "confirmed_at", "unsubscribed_at"])
+    phone_fields = []
+    if consent.wants_phone_calls and consent.phone:
+        moved = supporter.phone != consent.phone
+        supporter.phone, supporter.phone_consent_at = consent.phone, now
+        phone_fields = ["phone", "phone_consent_at"]
+    supporter.save(
+        update_fields=[*INTEREST_FIELDS, "confirmed_at", "unsubscribed_at", *phone_fields]
+    )
+    if phone_fields and moved:
+        supporter_phone_consent_changed.send(sender=Supporter, supporter_id=supporter.pk)
     consent.confirmed_at = now
     consent.save(update_fields=["confirmed_at"])
     Suppression.objects.filter(email_hash=suppression_hash(supporter.email)).delete()
@@ -180,14 +202,18 @@ def supporter_update_preferences(
     wants_canvass_alerts: bool,
     wants_phonebank_alerts: bool,
     phone: str | None = None,
+    wants_phone_calls: bool | None = None,
 ) -> Supporter:
     """Save what a supporter chose on their preferences page (reached from their inbox).
     `phone` None leaves the number as it is; "" removes it.
 
     New or changed interests are recorded as consent with the page's wording; choosing
-    nothing at all is unsubscribing.
+    nothing at all is unsubscribing (from email). `wants_phone_calls` gives or withdraws
+    the agreement to be phoned (None: it stays for the same number, and lapses if the
+    number changes or goes); withdrawing takes the person off every call list at once.
     """
     supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
+    previous_phone = supporter.phone
     interests = {
         "wants_updates": wants_updates,
         "wants_canvass_alerts": wants_canvass_alerts,
@@ -198,10 +224,15 @@ def supporter_update_preferences(
     if phone is not None:
         supporter.phone = normalise_uk_phone(phone)
     supporter.full_clean(exclude=["email"], validate_unique=False)
+    if wants_phone_calls and not supporter.phone:
+        raise ValidationError({"wants_phone_calls": PHONE_CALLS_NEEDS_NUMBER})
     now = timezone.now()
     before = {field: getattr(supporter, field) for field in INTEREST_FIELDS}
     if not any(interests.values()):
         supporter.save(update_fields=["name", "postcode", "phone"])
+        _phone_consent_apply(
+            supporter, wants=wants_phone_calls, previous_phone=previous_phone, now=now
+        )
         return supporter_unsubscribe(supporter=supporter)
     if interests != before or not supporter.is_subscribed:
         Consent.objects.create(
@@ -227,7 +258,68 @@ def supporter_update_preferences(
             "unsubscribed_at",
         ]
     )
+    _phone_consent_apply(supporter, wants=wants_phone_calls, previous_phone=previous_phone, now=now)
     return supporter
+
+
+def _phone_consent_apply(
+    supporter: Supporter, *, wants: bool | None, previous_phone: str, now
+) -> None:
+    """The preferences page's phone-call box, after the number itself was saved."""
+    consented_to = previous_phone if supporter.phone_consent_at is not None else None
+    if wants is None:
+        wants = consented_to is not None and consented_to == supporter.phone
+    if wants and supporter.phone:
+        if consented_to == supporter.phone:
+            return
+        Consent.objects.create(
+            supporter=supporter,
+            source=Supporter.Source.PREFERENCES,
+            page="/preferences/",
+            wording=phone_consent_wording(phone=supporter.phone),
+            wants_phone_calls=True,
+            phone=supporter.phone,
+            given_at=now,
+            confirmed_at=now,
+        )
+        supporter.phone_consent_at = now
+        supporter.save(update_fields=["phone_consent_at"])
+    elif supporter.phone_consent_at is not None:
+        supporter.phone_consent_at = None
+        supporter.save(update_fields=["phone_consent_at"])
+    else:
+        return
+    supporter_phone_consent_changed.send(sender=Supporter, supporter_id=supporter.pk)
+
+
+@transaction.atomic
+def supporter_phone_consent_give(
+    *, supporter: Supporter, phone: str, source: str, page: str
+) -> Consent:
+    """Record a tick in the "The campaign may phone me" box of a form that needs no email
+    confirmation (the session sign-up). It takes effect for the number we hold; if we hold
+    a different one, the agreement is kept as given but not in force (the person's
+    preferences page, from their own inbox, can confirm a new number)."""
+    phone = normalise_uk_phone(phone)
+    if not phone:
+        raise ValidationError(PHONE_CALLS_NEEDS_NUMBER)
+    supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
+    now = timezone.now()
+    in_force = supporter.phone == phone
+    consent = Consent.objects.create(
+        supporter=supporter,
+        source=source,
+        page=page[:200],
+        wording=phone_consent_wording(phone=phone),
+        wants_phone_calls=True,
+        phone=phone,
+        given_at=now,
+        confirmed_at=now if in_force else None,
+    )
+    if in_force and supporter.phone_consent_at is None:
+        supporter.phone_consent_at = now
+        supporter.save(update_fields=["phone_consent_at"])
+    return consent
 
 
 def supporter_unsubscribe(*, supporter: Supporter) -> Supporter:
@@ -272,6 +364,7 @@ def supporter_erase(
     token = new_token()
     supporter.email = f"erased-{token}@erased.invalid"
     supporter.name = supporter.postcode = supporter.phone = ""
+    supporter.phone_consent_at = None
     for field in INTEREST_FIELDS:
         setattr(supporter, field, False)
     supporter.unsubscribed_at = supporter.erased_at = timezone.now()

@@ -62,6 +62,7 @@ def join(request):
                     wants_updates=data["wants_updates"],
                     wants_canvass_alerts=data["wants_canvass_alerts"],
                     wants_phonebank_alerts=data["wants_phonebank_alerts"],
+                    wants_phone_calls=data["wants_phone_calls"],
                 )
             except ValidationError as error:
                 form.add_error("email", error)
@@ -144,13 +145,18 @@ def preferences(request, token):
         "wants_updates": supporter.is_subscribed and supporter.wants_updates,
         "wants_canvass_alerts": supporter.is_subscribed and supporter.wants_canvass_alerts,
         "wants_phonebank_alerts": supporter.is_subscribed and supporter.wants_phonebank_alerts,
+        "wants_phone_calls": supporter.phone_consent_at is not None,
     }
     form, saved = PreferencesForm(initial=initial), False
     if request.method == "POST":
         form = PreferencesForm(request.POST, initial=initial)
         if form.is_valid():
-            supporter = supporter_update_preferences(supporter=supporter, **form.cleaned_data)
-            form, saved = PreferencesForm(initial=_initial_for(supporter)), True
+            try:
+                supporter = supporter_update_preferences(supporter=supporter, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                form, saved = PreferencesForm(initial=_initial_for(supporter)), True
     return render(
         request,
         "volunteers/preferences.html",
@@ -173,6 +179,7 @@ def _initial_for(supporter: Supporter) -> dict:
         "wants_updates": supporter.wants_updates,
         "wants_canvass_alerts": supporter.wants_canvass_alerts,
         "wants_phonebank_alerts": supporter.wants_phonebank_alerts,
+        "wants_phone_calls": supporter.phone_consent_at is not None,
     }
 
 

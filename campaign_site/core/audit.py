@@ -8,8 +8,8 @@ SYSTEM = "system"
 def audit_record(
     *, actor: AbstractBaseUser | None, action: str, what: str, rows: int
 ) -> AuditEvent:
-    """Record an export, erasure or bulk email of personal data. `actor` None is the system
-    (a periodic task)."""
+    """Record an export, import, erasure or bulk email of personal data. `actor` None is the
+    system (a periodic task)."""
     return AuditEvent.objects.create(
         actor=actor,
         actor_name=actor.get_username() if actor is not None else SYSTEM,

@@ -161,6 +161,7 @@ class AuditEvent(models.Model):
         ERASURE = "erasure", "Erasure"
         BULK_EMAIL = "bulk_email", "Bulk email"
         RETENTION = "retention", "Retention erasure"
+        IMPORT = "import", "Import"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -15,7 +15,7 @@ from events.emails import rsvp_email_send
 from events.models import Event, Rsvp
 from events.selectors import event_page_topic
 from volunteers.models import Supporter
-from volunteers.services import supporter_get_or_create
+from volunteers.services import supporter_get_or_create, supporter_phone_consent_give
 
 ERASED_NAME = "(erased)"
 
@@ -55,6 +55,7 @@ def rsvp_create(
     email: str,
     phone: str = "",
     join_mailing_list: bool = False,
+    wants_phone_calls: bool = False,
     page: str = "",
     now: datetime | None = None,
 ) -> SignupOutcome:
@@ -62,6 +63,7 @@ def rsvp_create(
 
     Someone already signed up gets a reminder of their place by email instead; the
     outcome is the same either way, so the response reveals nothing about the address.
+    `wants_phone_calls` (the "may phone me" box) is recorded as consent to be phoned.
     """
     public_pages_invalidate(topics=("event-places", event_page_topic(event.slug)))
     now = now or timezone.now()
@@ -103,6 +105,10 @@ def rsvp_create(
         )
     if join_mailing_list:
         _join_mailing_list(event=event, supporter=supporter, first_name=first_name, page=page)
+    if wants_phone_calls:
+        supporter_phone_consent_give(
+            supporter=supporter, phone=phone, source=Supporter.Source.RSVP, page=page
+        )
     return SignupOutcome(event=event, full=full)
 
 
