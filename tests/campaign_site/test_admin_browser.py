@@ -42,3 +42,32 @@ def test_an_organiser_sets_the_target_in_pounds(browser_page, live_server):
     assert CampaignSettings.objects.get().target_pence == 2_000_000
     page.goto(f"{live_server.url}/")
     expect(page.get_by_text("raised of £20,000")).to_be_visible()
+
+
+def test_a_set_up_link_opened_before_signing_in_still_sets_up_two_factor(browser_page, live_server):
+    from django.urls import reverse
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from campaign_site.core.two_factor import two_factor_enrolment_token
+
+    sam = staff("Organiser", username="sam")
+    link = reverse("admin:two_factor_setup_with_link", args=[two_factor_enrolment_token(user=sam)])
+    page = browser_page.page
+
+    page.goto(live_server.url + link)  # from an email, in a browser that is not signed in
+    page.get_by_label("Username").fill("sam")
+    page.get_by_label("Password").fill("a-long-passphrase")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("img", name="QR code to add this site")).to_be_visible()
+    assert page.url == live_server.url + link
+    page.screenshot(path="test-results/admin-two-factor-setup.png")
+    device = TOTPDevice.objects.get(user=sam, confirmed=False)
+    code = f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
+    page.get_by_label("6-digit code from your authenticator app").fill(code)
+    page.get_by_role("button", name="Confirm and continue").click()
+
+    expect(page.get_by_role("heading", name="Run the campaign")).to_be_visible()
+    device.refresh_from_db()
+    assert device.confirmed
