@@ -9,6 +9,12 @@ register = template.Library()
 
 @register.inclusion_tag("donations/admin/_dashboard.html", takes_context=True)
 def donations_dashboard(context):
-    if not context["request"].user.has_perm("donations.view_donation"):
+    user = context["request"].user
+    if not user.has_perm("donations.view_donation"):
         return {"show": False}
-    return {"show": True, "progress": progress_get(), "checks": check_queue_counts()}
+    return {
+        "show": True,
+        "progress": progress_get(),
+        "checks": check_queue_counts(),
+        "can_open_queue": user.has_perm("donations.view_donationtocheck"),
+    }

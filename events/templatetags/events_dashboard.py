@@ -12,7 +12,8 @@ register = template.Library()
 
 @register.inclusion_tag("events/admin/_dashboard.html", takes_context=True)
 def events_dashboard(context):
-    if not context["request"].user.has_perm("events.view_event"):
+    user = context["request"].user
+    if not user.has_perm("events.view_event"):
         return {"show": False}
     now = timezone.now()
     sessions = (
@@ -21,4 +22,8 @@ def events_dashboard(context):
         .with_counts()
         .order_by("starts_at")
     )
-    return {"show": True, "sessions": list(sessions)}
+    return {
+        "show": True,
+        "sessions": list(sessions),
+        "can_add": user.has_perm("events.add_event"),
+    }

@@ -71,3 +71,66 @@ def test_a_set_up_link_opened_before_signing_in_still_sets_up_two_factor(browser
     expect(page.get_by_role("heading", name="Run the campaign")).to_be_visible()
     device.refresh_from_db()
     assert device.confirmed
+
+
+@pytest.fixture
+def activity():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from donations.models import Donation, Donor
+    from tests.events.factories import EventFactory, RsvpFactory
+    from volunteers.models import Supporter
+
+    now = timezone.now()
+    Supporter.objects.create(email="one@example.org", confirmed_at=now)
+    soon = EventFactory(
+        title="Canvassing in Oakwood",
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=2),
+    )
+    RsvpFactory(event=soon)
+    Donation.objects.create(
+        donor=Donor.objects.create(email="d@example.org"),
+        amount_pence=7_500,
+        name="Dee Donor",
+        email="d@example.org",
+        address_line1="1 Kedleston Road",
+        town="Derby",
+        postcode="DE22 1GB",
+        permissible_source=Donation.Source.ELECTOR,
+        declared_at=now,
+        status=Donation.Status.RECEIVED,
+        received_pence=7_500,
+        first_received_at=now,
+        check_status=Donation.Check.TO_CHECK,
+        check_deadline=now + timedelta(days=30),
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "panels"),
+    [
+        ("Organiser", ["Mailing list", "Sessions in the next 7 days"]),
+        ("Agent", ["Money"]),
+        ("Data manager", ["Mailing list", "Sessions in the next 7 days"]),
+    ],
+)
+def test_every_link_on_the_dashboard_opens_for_the_person_who_sees_it(
+    browser_page, live_server, activity, role, panels
+):
+    page = sign_in_browser_with_two_factor(browser_page.page, live_server, staff(role))
+    page.goto(f"{live_server.url}/admin/")
+    dashboard = page.locator(".campaign-dashboard")
+    assert dashboard.locator("h2").all_inner_texts() == panels
+    links = {
+        link.inner_text(): link.get_attribute("href")
+        for link in dashboard.get_by_role("link").all()
+    }
+    assert links  # each role has somewhere to go from its panels
+    page.screenshot(path=f"test-results/admin-dashboard-{role.lower().replace(' ', '-')}.png")
+
+    for text, href in links.items():
+        response = page.goto(live_server.url + href)
+        assert response.status == 200, (role, text, href, response.status)

@@ -35,9 +35,12 @@ def signups_per_day(days: int = DAYS) -> list[tuple]:
 @register.inclusion_tag("volunteers/admin/_dashboard.html", takes_context=True)
 def volunteers_dashboard(context):
     user = context["request"].user
-    if not user.has_perm("volunteers.view_supporter") and not user.has_perm(
-        "volunteers.view_update"
-    ):
+    # Each link shows only to someone who may open the page behind it (no bare 403s).
+    links = {
+        "supporters": user.has_perm("volunteers.view_supporter"),
+        "updates": user.has_perm("volunteers.view_update"),
+    }
+    if not any(links.values()):
         return {"show": False}
     per_day = signups_per_day()
     peak = max((n for _, n in per_day), default=0) or 1
@@ -55,6 +58,7 @@ def volunteers_dashboard(context):
     ]
     return {
         "show": True,
+        "links": links,
         "confirmed": Supporter.objects.confirmed().count(),
         "bars": bars,
         "total_30_days": sum(n for _, n in per_day),
