@@ -15,6 +15,7 @@ from donations import stripe_gateway
 from donations.exports import SPENDING_RETURN_HEADER, spending_return_export
 from donations.models import Donation, DonationSettings, DonationToCheck, Donor, Payment
 from donations.money import pence_to_text
+from donations.search import donation_typed_q, is_spaced_postcode, postcode_typed_q
 from donations.selectors import (
     donation_settings_get,
     donations_with_donor_totals,
@@ -189,6 +190,15 @@ class DonationAdmin(admin.ModelAdmin):
         ),
     ]
     editable = {"name", "address_line1", "address_line2", "town", "postcode", "check_note"}
+
+    def get_search_results(self, request, queryset, search_term):
+        typed = donation_typed_q(search_term)
+        if is_spaced_postcode(search_term):
+            return queryset.filter(typed), False
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if typed is not None:
+            found = found | queryset.filter(typed)
+        return found, may_have_duplicates
 
     def get_readonly_fields(self, request, obj=None):
         names = [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
@@ -370,6 +380,16 @@ class DonorAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return donors_with_totals(super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        typed = postcode_typed_q(search_term)
+        if typed is None:
+            return super().get_search_results(request, queryset, search_term)
+        gave_from_there = queryset.filter(pk__in=Donation.objects.filter(typed).values("donor_id"))
+        if is_spaced_postcode(search_term):
+            return gave_from_there, False
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return found | gave_from_there, may_have_duplicates
 
     def has_add_permission(self, request):
         return False

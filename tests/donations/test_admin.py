@@ -342,3 +342,40 @@ def test_search_by_name_email_or_postcode(admin_client, client):
         response = admin_client.get("/admin/donations/donation/", {"q": term})
         assert response.status_code == 200
         assert "Sam Patel" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "typed", ["de1", "DE1 2", "de1 2a", "de12ab", " DE1  2AB ", "Pat", "sam@ex"]
+)
+def test_the_agent_finds_a_gift_by_part_of_its_postcode_or_name(admin_client, client, typed):
+    found = paid_gift(client, 6_000, name="Sam Patel", postcode="DE1 2AB")
+    paid_gift(client, 7_000, name="Ann Other", email="ann@example.org", postcode="DE12 3CD")
+    paid_gift(client, 8_000, name="Bo Far", email="bo@example.org", postcode="NG1 1AA")
+
+    for url in ["/admin/donations/donation/", "/admin/donations/donationtocheck/"]:
+        page = admin_client.get(url, {"q": typed}).content.decode()
+        assert f">D{found.pk}<" in page, (url, typed)
+        assert "Bo Far" not in page
+
+
+def test_a_postcode_typed_with_its_space_finds_only_that_district(admin_client, client):
+    paid_gift(client, 6_000, name="Sam Patel", postcode="DE1 2AB")
+    paid_gift(client, 7_000, name="Ann Other", email="ann@example.org", postcode="DE12 3CD")
+
+    spaced = admin_client.get("/admin/donations/donation/", {"q": "DE1 2"}).content.decode()
+    unspaced = admin_client.get("/admin/donations/donation/", {"q": "de12"}).content.decode()
+
+    assert "Sam Patel" in spaced and "Ann Other" not in spaced
+    assert "Sam Patel" in unspaced and "Ann Other" in unspaced  # could be either
+
+
+def test_the_agent_finds_a_gift_by_its_reference_and_a_donor_by_postcode(admin_client, client):
+    gift_found = paid_gift(client, 6_000, name="Sam Patel", postcode="DE1 2AB")
+    paid_gift(client, 7_000, name="Ann Other", email="ann@example.org", postcode="NG1 1AA")
+
+    by_reference = admin_client.get("/admin/donations/donation/", {"q": f"d{gift_found.pk}"})
+    donors = admin_client.get("/admin/donations/donor/", {"q": "de12ab"}).content.decode()
+
+    assert "Sam Patel" in by_reference.content.decode()
+    assert "Ann Other" not in by_reference.content.decode()
+    assert "sam@example.org" in donors and "ann@example.org" not in donors
