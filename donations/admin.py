@@ -4,6 +4,7 @@ import csv
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -78,6 +79,29 @@ def donor_gifts_table(*, donor_id: int, current_pk: int | None = None):
     )
 
 
+class DonationStatusFilter(admin.SimpleListFilter):
+    """Status as the agent means it: a gift returned another way (a cheque, say) is not
+    'Received', though Stripe still has it as paid."""
+
+    title = "status"
+    parameter_name = "status"
+    RETURNED_ANOTHER_WAY = "returned_another_way"
+
+    def lookups(self, request, model_admin):
+        return [*Donation.Status.choices, (self.RETURNED_ANOTHER_WAY, "Returned another way")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        returned_another_way = Q(check_status=Donation.Check.RETURNED) & ~Q(
+            status=Donation.Status.REFUNDED
+        )
+        if value == self.RETURNED_ANOTHER_WAY:
+            return queryset.filter(returned_another_way)
+        if value in Donation.Status.values:
+            return queryset.filter(status=value).exclude(returned_another_way)
+        return queryset
+
+
 @admin.register(DonationSettings)
 class DonationSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "min_pence", "max_pence"]
@@ -129,13 +153,13 @@ class DonationAdmin(admin.ModelAdmin):
         "created_at",
         "name",
         "gift",
-        "status",
+        "status_shown",
         "kept",
         "check_status",
         "deadline",
         "donor_total",
     ]
-    list_filter = ["status", "kind", "check_status", "created_at"]
+    list_filter = [DonationStatusFilter, "kind", "check_status", "created_at"]
     search_fields = ["name", "email", "postcode", "stripe_checkout_session_id", "=id"]
     date_hierarchy = "created_at"
     list_per_page = 100
@@ -143,7 +167,7 @@ class DonationAdmin(admin.ModelAdmin):
     actions = ["export_spending_return"]
     inlines = [PaymentInline]
     fieldsets = [
-        ("Gift", {"fields": ["kind", "gift_amount", "status", "money", "created_at"]}),
+        ("Gift", {"fields": ["kind", "gift_amount", "status_shown", "money", "created_at"]}),
         (
             "Donor",
             {
@@ -233,16 +257,28 @@ class DonationAdmin(admin.ModelAdmin):
     def gift_amount(self, obj):
         return self.gift(obj)
 
-    @admin.display(description="kept (received less refunds)")
+    @admin.display(description="status", ordering="status")
+    def status_shown(self, obj):
+        if obj.returned_another_way:
+            return "Returned another way"
+        if obj.is_returned and obj.status == Donation.Status.REFUNDED:
+            return "Returned (refunded)"
+        return obj.get_status_display()
+
+    @admin.display(description="kept (received less refunds and returns)")
     def kept(self, obj):
-        return pence_to_text(obj.net_pence)
+        return pence_to_text(obj.kept_pence)
 
     @admin.display(description="money")
     def money(self, obj):
-        return (
+        text = (
             f"{pence_to_text(obj.received_pence)} received, "
             f"{pence_to_text(obj.refunded_pence)} refunded"
         )
+        if obj.returned_another_way:
+            back = pence_to_text(obj.received_pence - obj.refunded_pence)
+            text += f", {back} returned another way ({obj.return_method})"
+        return f"{text}; {pence_to_text(obj.kept_pence)} kept"
 
     @admin.display(description="check by", ordering="check_deadline")
     def deadline(self, obj):
