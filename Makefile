@@ -5,6 +5,14 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-requirements
 INSTALLED_DEV := $(VENV)/.installed-requirements-dev
 DEV_ENV := DJANGO_DEBUG=1
+# `make run` serves here (RUN_ADDRESS=127.0.0.1:8001 make run for another port); links in the
+# demo emails and the printed login follow it unless SITE_URL is set.
+RUN_ADDRESS ?= 127.0.0.1:8000
+RUN_ENV = $(DEV_ENV) PYTHONUNBUFFERED=1 SITE_URL=$${SITE_URL:-http://$(RUN_ADDRESS)}
+# Waits (up to a minute) until something accepts connections at host:port.
+WAIT_FOR_SERVER := import socket, sys, time; host, _, port = sys.argv[1].rpartition(":"); \
+  sys.exit(not any(socket.socket().connect_ex((host, int(port))) == 0 or time.sleep(0.25) \
+  for _ in range(240)))
 # Tests run with production settings (debug off), so they need a secret key.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
 
@@ -18,10 +26,11 @@ PROD_ENV = DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} REDIS_URL=$${REDI
 .PHONY: install install-dev run demo migrate worker beat test lint format clean prod bench bench-update-send
 
 $(INSTALLED): requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
-	touch $(INSTALLED)
+	@echo "Installing the requirements into $(VENV) (the first time takes a few minutes)..."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
+	@$(BIN)/pip install --quiet -r requirements.txt
+	@touch $(INSTALLED)
 
 # Tests and tooling (pytest, Playwright, ruff, mypy) go in only for `make test` and `make lint`.
 $(INSTALLED_DEV): $(INSTALLED) requirements-dev.txt
@@ -33,17 +42,25 @@ install: $(INSTALLED)
 install-dev: $(INSTALLED_DEV)
 
 migrate: install
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	@$(DEV_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	@echo "Database: up to date."
 
 demo: migrate
-	$(DEV_ENV) $(BIN)/python manage.py demo_volunteers
-	$(DEV_ENV) $(BIN)/python manage.py demo_events
-	$(DEV_ENV) $(BIN)/python manage.py demo_donations
+	@$(RUN_ENV) $(BIN)/python manage.py demo_volunteers
+	@$(RUN_ENV) $(BIN)/python manage.py demo_events
+	@$(RUN_ENV) $(BIN)/python manage.py demo_donations
 
+# The server starts first; once it accepts connections the organiser login is printed, so it
+# is the last thing on the screen. Ctrl-C (or a TERM) stops the server too.
 run: demo
-	$(DEV_ENV) $(BIN)/python manage.py create_organiser
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Starting the site on http://$(RUN_ADDRESS) (Ctrl-C to stop)..."
+	@$(RUN_ENV) DJANGO_RUNSERVER_HIDE_WARNING=true $(BIN)/python manage.py runserver $(RUN_ADDRESS) & \
+	server=$$!; \
+	trap 'kill $$server 2>/dev/null; wait $$server; exit 130' INT TERM; \
+	if $(BIN)/python -c '$(WAIT_FOR_SERVER)' $(RUN_ADDRESS) && kill -0 $$server 2>/dev/null; then \
+	  $(RUN_ENV) $(BIN)/python manage.py create_organiser; \
+	fi; \
+	wait $$server
 
 worker: install
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1)

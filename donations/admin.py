@@ -4,6 +4,7 @@ import csv
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,6 +16,7 @@ from donations import stripe_gateway
 from donations.exports import SPENDING_RETURN_HEADER, spending_return_export
 from donations.models import Donation, DonationSettings, DonationToCheck, Donor, Payment
 from donations.money import pence_to_text
+from donations.search import donation_typed_q, is_spaced_postcode, postcode_typed_q
 from donations.selectors import (
     donation_settings_get,
     donations_with_donor_totals,
@@ -78,6 +80,29 @@ def donor_gifts_table(*, donor_id: int, current_pk: int | None = None):
         "<th>running total kept</th></tr></thead><tbody>{}</tbody></table>",
         rows,
     )
+
+
+class DonationStatusFilter(admin.SimpleListFilter):
+    """Status as the agent means it: a gift returned another way (a cheque, say) is not
+    'Received', though Stripe still has it as paid."""
+
+    title = "status"
+    parameter_name = "status"
+    RETURNED_ANOTHER_WAY = "returned_another_way"
+
+    def lookups(self, request, model_admin):
+        return [*Donation.Status.choices, (self.RETURNED_ANOTHER_WAY, "Returned another way")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        returned_another_way = Q(check_status=Donation.Check.RETURNED) & ~Q(
+            status=Donation.Status.REFUNDED
+        )
+        if value == self.RETURNED_ANOTHER_WAY:
+            return queryset.filter(returned_another_way)
+        if value in Donation.Status.values:
+            return queryset.filter(status=value).exclude(returned_another_way)
+        return queryset
 
 
 @admin.register(DonationSettings)
@@ -149,13 +174,13 @@ class DonationAdmin(admin.ModelAdmin):
         "created_at",
         "name",
         "gift",
-        "status",
+        "status_shown",
         "kept",
         "check_status",
         "deadline",
         "donor_total",
     ]
-    list_filter = ["status", "kind", "check_status", "created_at"]
+    list_filter = [DonationStatusFilter, "kind", "check_status", "created_at"]
     search_fields = ["name", "email", "postcode", "stripe_checkout_session_id", "=id"]
     date_hierarchy = "created_at"
     list_per_page = 100
@@ -163,7 +188,7 @@ class DonationAdmin(admin.ModelAdmin):
     actions = ["export_spending_return"]
     inlines = [PaymentInline]
     fieldsets = [
-        ("Gift", {"fields": ["kind", "gift_amount", "status", "money", "created_at"]}),
+        ("Gift", {"fields": ["kind", "gift_amount", "status_shown", "money", "created_at"]}),
         (
             "Donor",
             {
@@ -211,6 +236,15 @@ class DonationAdmin(admin.ModelAdmin):
     ]
     editable = {"name", "address_line1", "address_line2", "town", "postcode", "check_note"}
 
+    def get_search_results(self, request, queryset, search_term):
+        typed = donation_typed_q(search_term)
+        if is_spaced_postcode(search_term):
+            return queryset.filter(typed), False
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if typed is not None:
+            found = found | queryset.filter(typed)
+        return found, may_have_duplicates
+
     def get_readonly_fields(self, request, obj=None):
         names = [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
         if obj is not None and obj.needs_permissibility_check:
@@ -244,16 +278,28 @@ class DonationAdmin(admin.ModelAdmin):
     def gift_amount(self, obj):
         return self.gift(obj)
 
-    @admin.display(description="kept (received less refunds)")
+    @admin.display(description="status", ordering="status")
+    def status_shown(self, obj):
+        if obj.returned_another_way:
+            return "Returned another way"
+        if obj.is_returned and obj.status == Donation.Status.REFUNDED:
+            return "Returned (refunded)"
+        return obj.get_status_display()
+
+    @admin.display(description="kept (received less refunds and returns)")
     def kept(self, obj):
-        return pence_to_text(obj.net_pence)
+        return pence_to_text(obj.kept_pence)
 
     @admin.display(description="money")
     def money(self, obj):
-        return (
+        text = (
             f"{pence_to_text(obj.received_pence)} received, "
             f"{pence_to_text(obj.refunded_pence)} refunded"
         )
+        if obj.returned_another_way:
+            back = pence_to_text(obj.received_pence - obj.refunded_pence)
+            text += f", {back} returned another way ({obj.return_method})"
+        return f"{text}; {pence_to_text(obj.kept_pence)} kept"
 
     @admin.display(description="check by", ordering="check_deadline")
     def deadline(self, obj):
@@ -391,6 +437,16 @@ class DonorAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return donors_with_totals(super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        typed = postcode_typed_q(search_term)
+        if typed is None:
+            return super().get_search_results(request, queryset, search_term)
+        gave_from_there = queryset.filter(pk__in=Donation.objects.filter(typed).values("donor_id"))
+        if is_spaced_postcode(search_term):
+            return gave_from_there, False
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return found | gave_from_there, may_have_duplicates
 
     def has_add_permission(self, request):
         return False

@@ -24,6 +24,7 @@ SPENDING_RETURN_HEADER = [
     "gift",
     "amount received (GBP)",
     "refunded (GBP)",
+    "kept (GBP)",
     "date received",
     "check",
     "date accepted",
@@ -55,6 +56,10 @@ def spending_return_csv_rows(queryset: QuerySet[Donation]) -> Iterable[list[str]
                 donation.get_kind_display(),
                 pence_to_decimal_text(payment.amount_pence),
                 pence_to_decimal_text(payment.refunded_pence),
+                # A returned gift is kept by nobody, even if it went back outside Stripe.
+                pence_to_decimal_text(
+                    0 if returned else payment.amount_pence - payment.refunded_pence
+                ),
                 _day(payment.received_at),
                 donation.get_check_status_display(),
                 _day(donation.checked_at) if accepted else "",

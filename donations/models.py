@@ -238,6 +238,21 @@ class Donation(models.Model):
         return self.received_pence - self.refunded_pence
 
     @property
+    def is_returned(self) -> bool:
+        return self.check_status == self.Check.RETURNED
+
+    @property
+    def kept_pence(self) -> int:
+        """What the campaign keeps: nothing of a gift the agent returned, however it went
+        back (a Stripe refund, or a cheque that Stripe never sees)."""
+        return 0 if self.is_returned else self.net_pence
+
+    @property
+    def returned_another_way(self) -> bool:
+        """Returned by the agent outside Stripe: Stripe still shows the money as paid."""
+        return self.is_returned and self.refunded_pence < self.received_pence
+
+    @property
     def is_overdue(self) -> bool:
         return (
             self.check_status == self.Check.TO_CHECK

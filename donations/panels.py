@@ -8,7 +8,11 @@ from donations.selectors import check_queue_counts, progress_get
 
 
 def dashboard_context(request: HttpRequest) -> dict:
-    return {"progress": progress_get(), "checks": check_queue_counts()}
+    return {
+        "progress": progress_get(),
+        "checks": check_queue_counts(),
+        "can_open_queue": request.user.has_perm("donations.view_donationtocheck"),
+    }
 
 
 def panels_register() -> None:

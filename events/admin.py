@@ -1,9 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 
+from campaign_site.core.words import count_of
 from events.exports import rsvps_export
 from events.forms import CancelReasonForm, MessagePeopleGoingForm, RepeatWeeklyForm
 from events.models import Event, Rsvp
@@ -57,12 +61,18 @@ class RsvpInline(admin.TabularInline):
 
 
 def _intermediate(modeladmin, request, queryset, *, form, title, action, note=""):
+    events = list(queryset)
+    if len(events) == 1:
+        back = reverse("admin:events_event_change", args=[events[0].pk])
+    else:
+        back = reverse("admin:events_event_changelist")
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": title,
         "form": form,
-        "events": queryset,
+        "events": events,
         "action": action,
+        "back_url": back,
         "note": note,
         "opts": modeladmin.model._meta,
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
@@ -72,6 +82,7 @@ def _intermediate(modeladmin, request, queryset, *, form, title, action, note=""
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    change_form_template = "events/admin/event_change_form.html"
     list_display = [
         "title",
         "kind",
@@ -131,6 +142,35 @@ class EventAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_counts()
 
+    def view_on_site(self, event):
+        # Drafts are not public yet: their page would be a 404.
+        if event.status == Event.Status.DRAFT:
+            return None
+        return reverse("events:detail", args=[event.slug])
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:object_id>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name="events_event_publish",
+            )
+        ]
+        return own + super().get_urls()
+
+    def publish_view(self, request, object_id):
+        """The change page's Publish button: the same confirmation and service as the
+        list's action, then back to the session."""
+        event = self.get_object(request, str(object_id))
+        if event is None:
+            raise Http404
+        if not self.has_change_permission(request, event):
+            raise PermissionDenied
+        response = self.publish(request, Event.objects.filter(pk=event.pk))
+        if response is None:
+            return redirect("admin:events_event_change", event.pk)
+        return response
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)  # cancel instead, so people are told
@@ -174,27 +214,40 @@ class EventAdmin(admin.ModelAdmin):
     def publish(self, request, queryset):
         if "apply" in request.POST:
             published = sum(event_publish(event=event) for event in queryset)
-            self.message_user(
-                request,
-                f"Published {published} session(s); the new-session alerts are on their way.",
-                messages.SUCCESS,
-            )
+            if published:
+                self.message_user(
+                    request,
+                    f"Published {count_of(published, 'session')}; "
+                    "the new-session alerts are on their way.",
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request, "Nothing was published: none of them was a draft.", messages.WARNING
+                )
             return None
         drafts = queryset.filter(status=Event.Status.DRAFT)
         kinds = sorted(set(drafts.values_list("kind", flat=True)))
         counts = {kind: alert_recipients(event=Event(kind=kind)).count() for kind in kinds}
-        alerts = [f"{counts[kind]} for {Event.Kind(kind).label.lower()}" for kind in kinds]
-        note = (
-            "Publishing puts these sessions on the public calendar and emails an alert about "
-            "each one to the supporters who asked for that kind of session"
-            + (f" ({', '.join(alerts)})." if alerts else ". None of them is a draft.")
-        )
+        alerts = [
+            f"{count_of(counts[kind], 'person', 'people')} for {Event.Kind(kind).label.lower()}"
+            for kind in kinds
+        ]
+        one = queryset.count() == 1
+        sessions = "this session" if one else "these sessions"
+        if alerts:
+            note = (
+                f"Publishing puts {sessions} on the public calendar and emails an alert to the "
+                f"supporters who asked for that kind of session ({', '.join(alerts)})."
+            )
+        else:
+            note = f"Nothing to publish: {sessions} {'is' if one else 'are'} not a draft."
         return _intermediate(
             self,
             request,
             queryset,
             form=forms.Form(),
-            title="Publish sessions",
+            title="Publish session" if one else "Publish sessions",
             action="publish",
             note=note,
         )
@@ -210,7 +263,9 @@ class EventAdmin(admin.ModelAdmin):
                 event_cancel(event=event, message=form.cleaned_data["message"], actor=request.user)
                 for event in queryset
             )
-            self.message_user(request, f"Cancelled {cancelled} session(s).", messages.SUCCESS)
+            self.message_user(
+                request, f"Cancelled {count_of(cancelled, 'session')}.", messages.SUCCESS
+            )
             return None
         return _intermediate(
             self,
@@ -225,7 +280,11 @@ class EventAdmin(admin.ModelAdmin):
     @admin.action(description="Duplicate the selected sessions (as drafts)", permissions=["change"])
     def duplicate(self, request, queryset):
         copies = [event_duplicate(event=event) for event in queryset]
-        self.message_user(request, f"Made {len(copies)} draft copies.", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"Made {count_of(len(copies), 'draft copy', 'draft copies')}.",
+            messages.SUCCESS,
+        )
 
     @admin.action(
         description="Repeat the selected sessions weekly (as drafts)", permissions=["change"]
@@ -241,7 +300,7 @@ class EventAdmin(admin.ModelAdmin):
             except SessionError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return None
-            self.message_user(request, f"Made {made} weekly draft(s).", messages.SUCCESS)
+            self.message_user(request, f"Made {count_of(made, 'weekly draft')}.", messages.SUCCESS)
             return None
         return _intermediate(
             self, request, queryset, form=form, title="Repeat weekly", action="repeat_weekly"
@@ -257,9 +316,19 @@ class EventAdmin(admin.ModelAdmin):
                 event_message_people_going(event=event, actor=request.user, **form.cleaned_data)
                 for event in queryset
             )
-            self.message_user(request, f"Emailed {sent} people.", messages.SUCCESS)
+            self.message_user(
+                request, f"Emailed {count_of(sent, 'person', 'people')}.", messages.SUCCESS
+            )
             return None
         going = Rsvp.objects.filter(event__in=queryset, status=Rsvp.Status.GOING).count()
+        if going == 0:
+            note = "Nobody is going yet, so this email would reach nobody."
+        elif going == 1:
+            note = "The 1 person going gets the email"
+        else:
+            note = f"Each of the {count_of(going, 'person', 'people')} going gets their own email"
+        if going:
+            note += ", with the session's details and their cancel link."
         return _intermediate(
             self,
             request,
@@ -267,10 +336,7 @@ class EventAdmin(admin.ModelAdmin):
             form=form,
             title="Email the people going",
             action="message_people_going",
-            note=(
-                f"Each of the {going} people going gets their own email, with the session's "
-                "details and their cancel link."
-            ),
+            note=note,
         )
 
     @admin.action(description="Export sign-ups as CSV", permissions=["export_rsvps"])

@@ -26,7 +26,7 @@ def dashboard_context(request: HttpRequest) -> dict:
         .with_counts()
         .order_by("starts_at")
     )
-    return {"sessions": list(sessions)}
+    return {"sessions": list(sessions), "can_add": request.user.has_perm("events.add_event")}
 
 
 def panels_register() -> None:

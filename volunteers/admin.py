@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from campaign_site.core.text import render_organiser_text
+from campaign_site.core.words import count_of
 from volunteers.exports import supporter_status, supporters_export
 from volunteers.models import Consent, Supporter, Update
 from volunteers.retention import retention_plan
@@ -174,7 +175,9 @@ class SupporterAdmin(admin.ModelAdmin):
         for supporter in queryset.filter(unsubscribed_at__isnull=True).iterator():
             supporter_unsubscribe(supporter=supporter)
             count += 1
-        self.message_user(request, f"Unsubscribed {count} supporters.", messages.SUCCESS)
+        self.message_user(
+            request, f"Unsubscribed {count_of(count, 'supporter')}.", messages.SUCCESS
+        )
 
     @admin.action(description="Erase selected supporters' personal data", permissions=["delete"])
     def erase(self, request, queryset):
@@ -194,7 +197,7 @@ class SupporterAdmin(admin.ModelAdmin):
         for supporter in to_erase.iterator():
             supporter_erase(supporter=supporter, actor=request.user, reason="by an organiser")
             count += 1
-        self.message_user(request, f"Erased the personal data of {count} supporter(s).")
+        self.message_user(request, f"Erased the personal data of {count_of(count, 'supporter')}.")
 
 
 @admin.register(Update)

@@ -65,6 +65,11 @@ def dashboard_context(request: HttpRequest) -> dict:
         for i, (day, n) in enumerate(per_day)
     ]
     return {
+        # Each link shows only to someone who may open the page behind it (no bare 403s).
+        "links": {
+            "supporters": request.user.has_perm("volunteers.view_supporter"),
+            "updates": request.user.has_perm("volunteers.view_update"),
+        },
         "confirmed": Supporter.objects.confirmed().count(),
         "bars": bars,
         "total_30_days": sum(n for _, n in per_day),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from campaign_site.core.forms import PoundsField, pence_as_pounds
 from campaign_site.core.models import AuditEvent, CampaignSettings, OutboundEmail, User
 from campaign_site.core.seed import CAMPAIGN
 from campaign_site.core.selectors import campaign_settings_get
@@ -19,9 +20,30 @@ from campaign_site.core.two_factor import two_factor_enrolment_token, two_factor
 
 
 class CampaignSettingsForm(forms.ModelForm):
+    # Shown and typed in pounds; stored in pence (target_pence), as all money is.
+    target = PoundsField(
+        label="Fundraising target (£)",
+        min_pence=100,
+        help_text="In pounds, for example 13,000. The progress bar counts money received "
+        "towards it.",
+    )
+
     class Meta:
         model = CampaignSettings
-        fields = [*CAMPAIGN, "volunteer_data_retained_until"]
+        fields = [
+            *(name for name in CAMPAIGN if name != "target_pence"),
+            "volunteer_data_retained_until",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("target", self.instance.target_pence)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("target") is not None:
+            self.instance.target_pence = cleaned["target"]
+        return cleaned
 
     def clean_volunteer_data_retained_until(self):
         value = self.cleaned_data["volunteer_data_retained_until"]
@@ -56,7 +78,7 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
             "Copy on the home page",
             {"fields": ["why_standing", "phonebank_copy", "canvass_copy", "donate_copy"]},
         ),
-        ("Fundraising", {"fields": ["target_pence"]}),
+        ("Fundraising", {"fields": ["target"]}),
         (
             "Imprint (shown on every page and email)",
             {"fields": ["promoter_name", "promoter_address", "on_behalf_of"]},
@@ -74,6 +96,10 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not CampaignSettings.objects.exists() and super().has_add_permission(request)
+
+    @admin.display(description="fundraising target")
+    def target(self, campaign):
+        return f"£{pence_as_pounds(campaign.target_pence)}"
 
     def get_readonly_fields(self, request, obj=None):
         # Retention erases every volunteer's data when the date passes: superusers only.

@@ -134,8 +134,11 @@ class CampaignAdminSite(admin.AdminSite):
 
     @method_decorator_never_cache_csrf
     def two_factor_setup(self, request, token=None):
-        if response := self._signed_in_staff_or_login(request):
-            return response
+        if not (request.user.is_active and request.user.is_staff):
+            from django.contrib.auth.views import redirect_to_login
+
+            # Signed out: sign in, then come back to this very link (its token included).
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         if two_factor_has_device(request.user):
             return redirect("admin:two_factor_verify")
         if token is None or two_factor_enrolment_user_id(token) != request.user.pk:

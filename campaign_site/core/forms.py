@@ -1,6 +1,11 @@
-"""Form pieces every public form shares."""
+"""Form pieces shared across the site: the honeypot every public form has, money in pounds."""
+
+from decimal import Decimal, InvalidOperation
 
 from django import forms
+
+# The largest value a PositiveIntegerField holds on every database Django supports.
+MAX_PENCE = 2_147_483_647
 
 
 class HoneypotMixin(forms.Form):
@@ -16,3 +21,53 @@ class HoneypotMixin(forms.Form):
 
     def is_bot(self) -> bool:
         return bool(self.data.get(self.add_prefix("website")))
+
+
+def pence_as_pounds(pence: int) -> str:
+    """1300000 -> "13,000"; 1300050 -> "13,000.50" (what a person types, without the £)."""
+    pounds, rest = divmod(int(pence), 100)
+    return f"{pounds:,}.{rest:02d}" if rest else f"{pounds:,}"
+
+
+class PoundsField(forms.CharField):
+    """An amount typed in pounds ("13000", "13,000", "£13,000.50"), cleaned to integer pence.
+
+    Money is stored in pence; people think in pounds, so a form never asks them for pence."""
+
+    default_error_messages = {
+        "invalid": "Enter an amount in pounds, such as 13,000 or 13000.50.",
+        "min_value": "Enter at least £%(limit)s.",
+        "max_value": "Enter no more than £%(limit)s.",
+    }
+
+    def __init__(self, *, min_pence: int = 0, max_pence: int = MAX_PENCE, **kwargs):
+        self.min_pence, self.max_pence = min_pence, max_pence
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return pence_as_pounds(value) if isinstance(value, int) else value
+
+    def to_python(self, value) -> int | None:
+        text = super().to_python(value)
+        cleaned = text.replace("£", "").replace(",", "").replace(" ", "")
+        if not cleaned:
+            return None
+        try:
+            amount = Decimal(cleaned)
+        except InvalidOperation:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not amount.is_finite() or amount.as_tuple().exponent < -2:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        pence = int(amount * 100)
+        for limit, too_far, code in [
+            (self.min_pence, pence < self.min_pence, "min_value"),
+            (self.max_pence, pence > self.max_pence, "max_value"),
+        ]:
+            if too_far:
+                raise forms.ValidationError(
+                    self.error_messages[code],
+                    code=code,
+                    params={"limit": pence_as_pounds(limit)},
+                )
+        return pence

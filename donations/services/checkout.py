@@ -3,6 +3,7 @@
 import logging
 import uuid
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,9 +38,11 @@ class GiftDetails:
     declared: bool = False
 
 
-def donation_create(*, gift: GiftDetails) -> tuple[Donation, bool]:
+def donation_create(*, gift: GiftDetails, now: datetime | None = None) -> tuple[Donation, bool]:
     """Write the pending donation, once per form: a double submit finds the first one
-    (and returns False, so nothing else is done twice)."""
+    (and returns False, so nothing else is done twice). `now` is when the form was sent
+    (and the declaration made); the demo content sets it in the past."""
+    now = now or timezone.now()
     email = normalise_email(gift.email)
     existing = Donation.objects.filter(form_token=gift.form_token).first()
     if existing is not None:
@@ -52,7 +55,7 @@ def donation_create(*, gift: GiftDetails) -> tuple[Donation, bool]:
             return existing, False
         # The form came back (the browser's Back button) for a different or a new gift.
         gift = replace(gift, form_token=uuid.uuid4())
-    donor, _ = Donor.objects.get_or_create(email=email)
+    donor, _ = Donor.objects.get_or_create(email=email, defaults={"created_at": now})
     over_threshold = permissibility_needed(gift.amount_pence)
     donation = Donation(
         donor=donor,
@@ -66,7 +69,8 @@ def donation_create(*, gift: GiftDetails) -> tuple[Donation, bool]:
         town=gift.town.strip() if over_threshold else "",
         postcode=gift.postcode if over_threshold else "",
         permissible_source=gift.permissible_source if over_threshold else "",
-        declared_at=timezone.now() if over_threshold and gift.declared else None,
+        declared_at=now if over_threshold and gift.declared else None,
+        created_at=now,
     )
     donation.full_clean(exclude=["donor"], validate_unique=False)
     try:

@@ -120,3 +120,62 @@ def test_nothing_is_listed_once_everything_is_set(admin_client, settings):
     campaign_settings_update(campaign=campaign)
 
     assert "Before you go live" not in dashboard(admin_client)
+
+
+def staff_with(client, *codenames, username="someone"):
+    from django.contrib.auth.models import Permission
+
+    user = get_user_model().objects.create_user(username=username, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return sign_in_with_two_factor(client, user)
+
+
+def test_a_panel_links_only_to_pages_its_reader_may_open(client):
+    staff_with(client, "view_event", "view_update", "view_donation")
+
+    page = dashboard(client)
+
+    assert "/admin/events/event/add/" not in page
+    assert "/admin/volunteers/supporter/" not in page
+    assert "/admin/volunteers/update/" in page
+    assert "/admin/donations/donationtocheck/" not in page
+    assert "Updates to the list" in page and "No gifts are waiting for checks." in page
+
+
+def test_the_gifts_to_check_link_shows_with_the_permission_to_open_the_queue(client):
+    donor = Donor.objects.create(email="d@example.org")
+    Donation.objects.create(
+        donor=donor,
+        amount_pence=2_000,
+        name="Dee",
+        email="d@example.org",
+        status=Donation.Status.RECEIVED,
+        first_received_at=timezone.now(),
+        check_status=Donation.Check.TO_CHECK,
+    )
+    staff_with(client, "view_donation")
+    without = dashboard(client)
+    staff_with(client, "view_donation", "view_donationtocheck", username="agent")
+
+    with_permission = dashboard(client)
+
+    assert "<strong>1</strong> gift over £50 waiting for checks" in without
+    assert "/admin/donations/donationtocheck/" not in without
+    assert '<a href="/admin/donations/donationtocheck/"><strong>1</strong> gift' in with_permission
+
+
+def test_an_empty_week_offers_to_add_a_session_only_to_those_who_may(client):
+    staff_with(client, "view_event", "add_event")
+    can_add = dashboard(client)
+    staff_with(client, "view_event", username="viewer")
+
+    cannot = dashboard(client)
+
+    assert "No sessions in the next 7 days. " in can_add and "/admin/events/event/add/" in can_add
+    assert "No sessions in the next 7 days." in cannot and "/admin/events/event/add/" not in cannot
+
+
+def test_one_supporter_is_one_supporter(admin_client):
+    Supporter.objects.create(email="only@example.org", confirmed_at=timezone.now())
+
+    assert "<strong>1</strong> confirmed supporter on the list" in dashboard(admin_client)

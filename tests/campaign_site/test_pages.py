@@ -55,7 +55,7 @@ def test_organiser_edits_campaign_settings_in_admin_and_the_site_follows(admin_c
     url = reverse("admin:campaign_site_campaignsettings_change", args=[1])
     form = admin_client.get(url).context["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
-    data.update(candidate_name="Alex Example", target_pence="2000000")
+    data.update(candidate_name="Alex Example", target="20,000")
 
     response = admin_client.post(url, data)
 
@@ -64,6 +64,70 @@ def test_organiser_edits_campaign_settings_in_admin_and_the_site_follows(admin_c
     assert "Alex Example" in page
     assert "£20,000" in page
     assert CampaignSettings.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "pence"),
+    [("13000", 1_300_000), ("£13,000", 1_300_000), (" 250.50 ", 25_050), ("1", 100)],
+)
+def test_the_target_is_typed_in_pounds_and_stored_in_pence(admin_client, typed, pence):
+    url = reverse("admin:campaign_site_campaignsettings_change", args=[1])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+
+    response = admin_client.post(url, {**data, "target": typed})
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert CampaignSettings.objects.get().target_pence == pence
+
+
+def test_the_target_shows_in_pounds(admin_client):
+    page = admin_client.get(reverse("admin:campaign_site_campaignsettings_change", args=[1]))
+
+    assert "Fundraising target (£)" in page.content.decode()
+    assert page.context["adminform"].form["target"].value() == "13,000"
+    assert 'value="13,000"' in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("13k", "Enter an amount in pounds, such as 13,000 or 13000.50."),
+        ("12.345", "Enter an amount in pounds, such as 13,000 or 13000.50."),
+        ("0.50", "Enter at least £1."),
+        ("-20", "Enter at least £1."),
+        ("99999999", "Enter no more than £21,474,836.47."),
+        ("", "This field is required."),
+    ],
+)
+def test_a_target_that_is_not_money_is_refused_and_nothing_is_lost(admin_client, typed, message):
+    url = reverse("admin:campaign_site_campaignsettings_change", args=[1])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+
+    response = admin_client.post(url, {**data, "candidate_name": "Alex Example", "target": typed})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors == {"target": [message]}
+    assert 'value="Alex Example"' in response.content.decode()  # what was typed stays
+    assert CampaignSettings.objects.get().target_pence == 1_300_000
+
+
+def test_someone_who_may_only_look_sees_the_target_in_pounds(client):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from tests.support.admin import sign_in_with_two_factor
+
+    viewer = get_user_model().objects.create_user(username="viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_campaignsettings"))
+    sign_in_with_two_factor(client, viewer)
+
+    page = client.get(reverse("admin:campaign_site_campaignsettings_change", args=[1]))
+
+    assert page.status_code == 200
+    assert "£13,000" in page.content.decode()
 
 
 def test_campaign_settings_cannot_be_deleted_or_duplicated(admin_client):

@@ -86,3 +86,13 @@ def form_data(client, **changes) -> dict:
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def paid_gift(client, amount, *, fake=None, **kwargs) -> Donation:
+    """A gift Stripe has told us is paid (with `fake`, the fake knows its payment too)."""
+    donation = gift(amount, **kwargs)
+    event = pay(client, donation)
+    intent = event["data"]["object"].get("payment_intent")
+    if fake is not None and intent:
+        fake.intents[intent] = amount
+    return donation

@@ -15,7 +15,7 @@ from django.utils import timezone
 from campaign_site.core.models import AuditEvent
 from donations.models import Donation, DonationSettings, Payment
 from donations.services import donation_accept, donation_checkout_start
-from tests.donations.helpers import gift, pay, post_event
+from tests.donations.helpers import gift, paid_gift, pay, post_event
 from tests.support.admin import sign_in_with_two_factor
 
 pytestmark = pytest.mark.django_db
@@ -24,15 +24,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _stripe(stripe_fake):
     return stripe_fake
-
-
-def paid_gift(client, amount, *, fake=None, **kwargs) -> Donation:
-    donation = gift(amount, **kwargs)
-    event = pay(client, donation)
-    intent = event["data"]["object"].get("payment_intent")
-    if fake is not None and intent:
-        fake.intents[intent] = amount
-    return donation
 
 
 def staff(client, *perms):
@@ -390,3 +381,83 @@ def test_search_by_name_email_or_postcode(admin_client, client):
         response = admin_client.get("/admin/donations/donation/", {"q": term})
         assert response.status_code == 200
         assert "Sam Patel" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "typed", ["de1", "DE1 2", "de1 2a", "de12ab", " DE1  2AB ", "Pat", "sam@ex"]
+)
+def test_the_agent_finds_a_gift_by_part_of_its_postcode_or_name(admin_client, client, typed):
+    found = paid_gift(client, 6_000, name="Sam Patel", postcode="DE1 2AB")
+    paid_gift(client, 7_000, name="Ann Other", email="ann@example.org", postcode="DE12 3AD")
+    paid_gift(client, 8_000, name="Bo Far", email="bo@example.org", postcode="NG1 1AA")
+
+    for url in ["/admin/donations/donation/", "/admin/donations/donationtocheck/"]:
+        page = admin_client.get(url, {"q": typed}).content.decode()
+        assert f">D{found.pk}<" in page, (url, typed)
+        assert "Bo Far" not in page
+
+
+def test_a_postcode_typed_with_its_space_finds_only_that_district(admin_client, client):
+    paid_gift(client, 6_000, name="Sam Patel", postcode="DE1 2AB")
+    paid_gift(client, 7_000, name="Ann Other", email="ann@example.org", postcode="DE12 3AD")
+
+    spaced = admin_client.get("/admin/donations/donation/", {"q": "DE1 2"}).content.decode()
+    unspaced = admin_client.get("/admin/donations/donation/", {"q": "de12"}).content.decode()
+
+    assert "Sam Patel" in spaced and "Ann Other" not in spaced
+    assert "Sam Patel" in unspaced and "Ann Other" in unspaced  # could be either
+
+
+def test_the_agent_finds_a_gift_by_its_reference_and_a_donor_by_postcode(admin_client, client):
+    gift_found = paid_gift(client, 6_000, name="Sam Patel", postcode="DE1 2AB")
+    paid_gift(client, 7_000, name="Ann Other", email="ann@example.org", postcode="NG1 1AA")
+
+    by_reference = admin_client.get("/admin/donations/donation/", {"q": f"d{gift_found.pk}"})
+    donors = admin_client.get("/admin/donations/donor/", {"q": "de12ab"}).content.decode()
+
+    assert "Sam Patel" in by_reference.content.decode()
+    assert "Ann Other" not in by_reference.content.decode()
+    assert "sam@example.org" in donors and "ann@example.org" not in donors
+
+
+def test_a_gift_returned_another_way_no_longer_shows_as_kept(admin_client, client):
+    kept = paid_gift(client, 2_000, name="Kit Kept", email="kit@example.org")
+    back = paid_gift(client, 6_000, name="Rob Owen", email="rob@example.org")
+    admin_client.post(
+        f"/admin/donations/donation/{back.pk}/return/",
+        {"method": "other", "other_method": "Cheque posted 3 May"},
+    )
+
+    listing = admin_client.get("/admin/donations/donation/", {"q": "Rob Owen"}).content.decode()
+    change = admin_client.get(f"/admin/donations/donation/{back.pk}/change/").content.decode()
+    received = admin_client.get("/admin/donations/donation/", {"status": "received"})
+    returned = admin_client.get("/admin/donations/donation/", {"status": "returned_another_way"})
+    export = admin_client.post(
+        "/admin/donations/donation/",
+        {"action": "export_spending_return", "_selected_action": [kept.pk, back.pk]},
+    )
+    home = admin_client.get("/admin/").content.decode()
+
+    assert '<td class="field-status_shown">Returned another way</td>' in listing
+    assert '<td class="field-kept">£0</td>' in listing
+    assert "£60 received, £0 refunded, £60 returned another way (Cheque posted 3 May); £0 kept" in (
+        change
+    )
+    assert "Kit Kept" in received.content.decode()
+    assert "Rob Owen" not in received.content.decode()
+    assert "Rob Owen" in returned.content.decode()
+    assert "Kit Kept" not in returned.content.decode()
+    rows = {row["donor name"]: row for row in csv.DictReader(io.StringIO(export.content.decode()))}
+    assert (rows["Rob Owen"]["kept (GBP)"], rows["Rob Owen"]["check"]) == ("0.00", "Returned")
+    assert rows["Kit Kept"]["kept (GBP)"] == "20.00"
+    assert "<strong>£20</strong> raised of £13,000 from 1 donor" in home
+
+
+def test_a_gift_returned_through_stripe_says_so(admin_client, client, stripe_fake):
+    back = paid_gift(client, 6_000, fake=stripe_fake, name="Rob Owen")
+    admin_client.post(f"/admin/donations/donation/{back.pk}/return/", {"method": "stripe"})
+
+    listing = admin_client.get("/admin/donations/donation/").content.decode()
+
+    assert '<td class="field-status_shown">Returned (refunded)</td>' in listing
+    assert '<td class="field-kept">£0</td>' in listing

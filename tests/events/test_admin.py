@@ -140,7 +140,7 @@ def test_publish_duplicate_and_repeat_weekly(admin_client, django_capture_on_com
 
     SupporterFactory(wants_phonebank_alerts=True, confirmed_at=timezone.now())
     confirm = action(admin_client, "publish", [draft])
-    assert "(1 for phonebank)" in confirm.content.decode()
+    assert "(1 person for phonebank)" in confirm.content.decode()
     draft.refresh_from_db()
     assert draft.status == Event.Status.DRAFT  # nothing happens before the confirmation
     with django_capture_on_commit_callbacks():
@@ -197,6 +197,43 @@ def test_email_the_people_going(admin_client, canvass):
     assert OutboundEmail.objects.filter(key__startswith="event-message:").count() == 2
     audit = AuditEvent.objects.get()
     assert (audit.action, audit.rows, audit.actor_name) == ("bulk_email", 2, "admin")
+
+
+def messages_after(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_counts_in_messages_and_confirmations_read_as_words(admin_client, canvass):
+    RsvpFactory(event=canvass)
+    one_going = action(admin_client, "message_people_going", [canvass]).content.decode()
+    assert "The 1 person going gets the email, with the session" in one_going
+
+    emailed = admin_client.post(
+        CHANGELIST,
+        {
+            "action": "message_people_going",
+            "_selected_action": [canvass.pk],
+            "subject": "Hello",
+            "message": "See you there.",
+            "apply": "Email",
+        },
+        follow=True,
+    )
+    copied = admin_client.post(
+        CHANGELIST, {"action": "duplicate", "_selected_action": [canvass.pk]}, follow=True
+    )
+    draft = Event.objects.get(status=Event.Status.DRAFT)
+    nobody = action(admin_client, "message_people_going", [draft]).content.decode()
+    cancelled = admin_client.post(
+        CHANGELIST,
+        {"action": "cancel_with_notice", "_selected_action": [canvass.pk], "apply": "Cancel"},
+        follow=True,
+    )
+
+    assert messages_after(emailed) == ["Emailed 1 person."]
+    assert messages_after(copied) == ["Made 1 draft copy."]
+    assert "Nobody is going yet, so this email would reach nobody." in nobody
+    assert messages_after(cancelled) == ["Cancelled 1 session."]
 
 
 def test_csv_export_needs_the_permission(client, canvass):

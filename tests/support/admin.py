@@ -14,3 +14,21 @@ def sign_in_with_two_factor(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def sign_in_browser_with_two_factor(page, live_server, user):
+    """Give the browser page a session signed in with both factors as `user`."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = sign_in_with_two_factor(Client(), user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return page

@@ -228,3 +228,27 @@ def test_erase_action_erases(client, django_user_model):
     assert Supporter.objects.get().erased_at is not None
     audit = AuditEvent.objects.get()
     assert (audit.action, audit.rows, audit.actor) == ("erasure", 1, manager)
+
+
+def test_counts_on_the_supporter_list_and_its_messages_read_as_words(client, django_user_model):
+    manager = staff(
+        django_user_model, "dm", "view_supporter", "change_supporter", "delete_supporter"
+    )
+    supporter = SupporterFactory(email="kim@example.org", wants_updates=True)
+    sign_in_with_two_factor(client, manager)
+
+    page = client.get(SUPPORTERS).content.decode()
+    unsubscribed = client.post(
+        SUPPORTERS, {"action": "unsubscribe", "_selected_action": [supporter.pk]}, follow=True
+    )
+    erased = client.post(
+        SUPPORTERS,
+        {"action": "erase", "_selected_action": [supporter.pk], "apply": "Yes"},
+        follow=True,
+    )
+
+    assert "(1 wants updates," in page and "1 supporter in all." in page
+    assert [str(m) for m in unsubscribed.context["messages"]] == ["Unsubscribed 1 supporter."]
+    assert [str(m) for m in erased.context["messages"]] == [
+        "Erased the personal data of 1 supporter."
+    ]

@@ -10,8 +10,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from campaign_site.core.demo import demo_logging_quiet
+from campaign_site.core.words import count_of
 from events.ics import LONDON
-from events.models import Event
+from events.models import Event, Rsvp
 from events.phonebank.demo import phonebank_demo_add
 from events.services import event_create, event_publish, rsvp_create
 
@@ -52,19 +54,30 @@ class Command(BaseCommand):
         today = timezone.localdate(timezone=LONDON)
         saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
         created = 0
-        for week in range(4):
-            sat = saturday + timedelta(weeks=week)
-            area = CANVASSES[week % len(CANVASSES)]
-            other = CANVASSES[(week + 2) % len(CANVASSES)]
-            created += self._canvass(area, _at(sat, 10), capacity=12, public=week % 2 == 0)
-            created += self._canvass(other, _at(sat + timedelta(days=1), 11), capacity=None)
-            created += self._phonebank(_at(sat + timedelta(days=3), 18, 30), online=True)
-            created += self._phonebank(_at(sat + timedelta(days=5), 18, 30), online=week % 2 == 1)
-        self.stdout.write(self.style.SUCCESS(f"Demo sessions: {created} added."))
-        lists = phonebank_demo_add()
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo call lists (made-up people, drama numbers): {lists} added.")
+        with demo_logging_quiet(verbosity=options["verbosity"]):
+            for week in range(4):
+                sat = saturday + timedelta(weeks=week)
+                area = CANVASSES[week % len(CANVASSES)]
+                other = CANVASSES[(week + 2) % len(CANVASSES)]
+                created += self._canvass(area, _at(sat, 10), capacity=12, public=week % 2 == 0)
+                created += self._canvass(other, _at(sat + timedelta(days=1), 11), capacity=None)
+                created += self._phonebank(_at(sat + timedelta(days=3), 18, 30), online=True)
+                created += self._phonebank(
+                    _at(sat + timedelta(days=5), 18, 30), online=week % 2 == 1
+                )
+        published = Event.objects.published().upcoming().count()
+        going = (
+            Rsvp.objects.filter(status=Rsvp.Status.GOING, event__ends_at__gt=timezone.now())
+            .filter(supporter__email__endswith=".demo@example.org")
+            .count()
         )
+        self.stdout.write(
+            f"Demo sessions: {created} added ({published} upcoming on the calendar, "
+            f"{count_of(going, 'place')} taken by demo volunteers)"
+        )
+        with demo_logging_quiet(verbosity=options["verbosity"]):
+            lists = phonebank_demo_add()
+        self.stdout.write(f"Demo call lists (made-up people, drama-range numbers): {lists} added")
 
     @transaction.atomic
     def _canvass(self, area, starts_at, *, capacity, public=False) -> int:

@@ -56,7 +56,8 @@ class Command(BaseCommand):
             if Supporter.objects.filter(email=email).exists():
                 continue
             updates, canvass, phonebank = PATTERNS[number % len(PATTERNS)]
-            joined = now - timedelta(days=number % 30, hours=number)
+            # At least an hour ago, so confirming (12 minutes later) is in the past too.
+            joined = now - timedelta(days=number % 30, hours=number + 1)
             source = [Supporter.Source.JOIN, Supporter.Source.FOOTER, Supporter.Source.RSVP][
                 number % 3
             ]
