@@ -4,8 +4,6 @@ from campaign_site.core.forms import HoneypotMixin
 from volunteers.consent import INTEREST_LABELS
 from volunteers.validators import normalise_postcode, normalise_uk_phone
 
-INTERESTS_REQUIRED = "Tick at least one thing you would like to hear about."
-
 
 class InterestsMixin(forms.Form):
     wants_updates = forms.BooleanField(required=False, label=INTEREST_LABELS["wants_updates"])
@@ -25,6 +23,11 @@ class InterestsMixin(forms.Form):
 
 
 class JoinForm(HoneypotMixin, InterestsMixin):
+    """The /join/ and home-page form. Its button joins for campaign updates (an email address
+    alone is enough); the alert boxes are optional extras."""
+
+    wants_updates = None  # what the button means, not a box
+
     email = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -60,14 +63,8 @@ class JoinForm(HoneypotMixin, InterestsMixin):
         # Raises ValidationError with the message shown next to the field.
         return normalise_uk_phone(self.cleaned_data.get("phone", ""))
 
-    def clean(self):
-        cleaned = super().clean()
-        if not any(cleaned.get(field) for field in INTEREST_LABELS):
-            self.add_error("wants_updates", INTERESTS_REQUIRED)
-        return cleaned
-
-    def interests_error(self) -> list[str]:
-        return self.errors.get("wants_updates", [])
+    def interest_fields(self):
+        return [self["wants_canvass_alerts"], self["wants_phonebank_alerts"]]
 
 
 class FooterSignupForm(HoneypotMixin):

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from campaign_site.core.pagecache import public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
-from volunteers.consent import JOIN_STATEMENT, PREFERENCES_STATEMENT
+from volunteers.consent import JOIN_BUTTON, JOIN_STATEMENT, PREFERENCES_STATEMENT
 from volunteers.forms import JoinForm, PreferencesForm
 from volunteers.models import Supporter
 from volunteers.selectors import (
@@ -59,7 +59,7 @@ def join(request):
                     name=data["name"],
                     postcode=data["postcode"],
                     phone=data["phone"],
-                    wants_updates=data["wants_updates"],
+                    wants_updates=True,  # the button: "Join for campaign updates"
                     wants_canvass_alerts=data["wants_canvass_alerts"],
                     wants_phonebank_alerts=data["wants_phonebank_alerts"],
                 )
@@ -78,11 +78,7 @@ def _join_form_from(post, *, footer: bool) -> JoinForm:
     # The footer form is email-only and means "campaign updates"; any error is shown on
     # the full form here, next to its field.
     return JoinForm(
-        {
-            "email": post.get("footer-email", ""),
-            "wants_updates": "on",
-            "website": post.get("footer-website", ""),
-        }
+        {"email": post.get("footer-email", ""), "website": post.get("footer-website", "")}
     )
 
 
@@ -100,6 +96,7 @@ def _join_page(request, form, *, status: int, limited: bool = False):
         {
             "form": form,
             "statement": JOIN_STATEMENT,
+            "button": JOIN_BUTTON,
             "rate_limited": RATE_LIMITED.format(minutes=SIGNUP_RATE.window_minutes)
             if limited
             else "",

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from campaign_site.core.models import OutboundEmail
+from volunteers.consent import JOIN_BUTTON, JOIN_STATEMENT
 from volunteers.models import Consent, Supporter
 from volunteers.services import consent_confirm, supporter_subscribe, supporter_unsubscribe
 from volunteers.views import SIGNUP_RATE
@@ -13,16 +14,43 @@ pytestmark = pytest.mark.django_db
 JOIN = "/join/"
 
 
-def test_join_page_shows_the_form_with_unticked_interests_and_the_privacy_link(client):
+def test_join_page_shows_the_form_with_unticked_alerts_and_the_privacy_link(client):
     response = client.get(JOIN)
 
     html = response.content.decode()
     assert response.status_code == 200
     assert 'name="email"' in html
-    for field in ["wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts"]:
+    for field in ["wants_canvass_alerts", "wants_phonebank_alerts"]:
         assert f'name="{field}"' in html
+    assert 'name="wants_updates"' not in html  # that is what the button means
+    assert ">Join for campaign updates</button>" in html
     assert "checked" not in html
     assert 'href="/privacy/"' in html
+
+
+def test_an_email_address_alone_joins_for_campaign_updates_in_the_words_shown(client):
+    page = client.get(JOIN).content.decode()
+
+    response = client.post(JOIN, {"email": "kim@example.org"})
+
+    assert response.status_code == 302
+    consent = Consent.objects.get()
+    assert consent.wants_updates
+    assert not (consent.wants_canvass_alerts or consent.wants_phonebank_alerts)
+    assert consent.wording == f"{JOIN_STATEMENT}\n[{JOIN_BUTTON}]"
+    assert JOIN_STATEMENT.split(". ")[0] in page and JOIN_BUTTON in page
+    assert "- campaign updates" in OutboundEmail.objects.get().body_text
+
+
+def test_the_home_page_form_joins_with_an_email_address_alone(client):
+    assert ">Join for campaign updates</button>" in client.get("/").content.decode()
+
+    response = client.post(JOIN, {"home-email": "kim@example.org"})
+
+    assert response.status_code == 302
+    consent = Consent.objects.get()
+    assert consent.wants_updates and consent.page == "/ (home page)"
+    assert consent.wording.endswith(f"[{JOIN_BUTTON}]")
 
 
 def test_every_page_has_the_footer_sign_up(client):
@@ -40,7 +68,8 @@ def test_a_sign_up_sends_one_confirmation_and_records_the_page(client):
     assert response["Location"] == reverse("volunteers:join_thanks")
     consent = Consent.objects.get()
     assert consent.page == "/join/" and consent.wants_canvass_alerts
-    assert not consent.wants_updates
+    assert consent.wants_updates and not consent.wants_phonebank_alerts
+    assert consent.wording.startswith("[x] Canvassing alerts")
     assert OutboundEmail.objects.get().to == "kim@example.org"
 
 
@@ -72,7 +101,6 @@ def test_errors_are_shown_next_to_their_fields(client):
     assert "Enter a valid email address" in html
     assert "Enter a UK postcode" in html
     assert "Enter a UK phone number" in html
-    assert "Tick at least one thing" in html
     assert not Supporter.objects.exists()
 
 

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from volunteers.consent import FOOTER_STATEMENT, JOIN_STATEMENT
+from volunteers.consent import FOOTER_STATEMENT, JOIN_BUTTON, JOIN_STATEMENT
 from volunteers.forms import FooterSignupForm, JoinForm
 
 register = template.Library()
@@ -25,8 +25,9 @@ def footer_signup(context):
 
 @register.inclusion_tag("volunteers/includes/_home_signup.html")
 def home_signup():
-    """The sign-up on the home page: email and the three interests, all unticked."""
-    return {"form": JoinForm(prefix="home"), "statement": JOIN_STATEMENT}
+    """The sign-up on the home page: an email address joins for campaign updates; the alert
+    boxes are unticked extras."""
+    return {"form": JoinForm(prefix="home"), "statement": JOIN_STATEMENT, "button": JOIN_BUTTON}
 
 
 @register.filter
