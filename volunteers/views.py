@@ -1,6 +1,10 @@
+from urllib.parse import urlencode
+
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -34,14 +38,40 @@ RATE_LIMITED = (
 )
 
 
+# What the footer's "More choices" and the home page's "Add your name or postcode" buttons
+# carry here (a GET of their own form), and the /join/?email=... they are moved to.
+ALERT_FIELDS = ("wants_canvass_alerts", "wants_phonebank_alerts")
+OTHER_FORMS = {"footer-": ("email",), "home-": ("email", *ALERT_FIELDS)}
+# A person's address is never part of a cache key: any of these, given, renders the page
+# for that visitor alone (a pattern nothing matches; see public_page).
+NEVER_CACHED = r"(?!)"
+TYPED_ELSEWHERE = {
+    name: NEVER_CACHED
+    for name in ["email", *ALERT_FIELDS]
+    + [prefix + field for prefix, fields in OTHER_FORMS.items() for field in fields]
+}
+
+
 # No CSRF check: the form is in the footer of every (cacheable) page, and a forged
 # sign-up can only send a confirmation email to an address, which the honeypot, the
 # rate limit and double opt-in already cover.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-@public_page(topics=("campaign",))
+@public_page(topics=("campaign",), query=TYPED_ELSEWHERE)
 def join(request):
     form = JoinForm()
+    if request.method == "GET":
+        moved = _typed_on_another_form(request.GET)
+        if moved:
+            return redirect(f"{reverse('volunteers:join')}?{urlencode(moved)}")
+        typed = {
+            "email": request.GET.get("email", "")[:254],
+            **{field: bool(request.GET.get(field)) for field in ALERT_FIELDS},
+        }
+        if any(typed.values()):
+            response = _join_page(request, JoinForm(initial=typed), status=200)
+            add_never_cache_headers(response)
+            return response
     if request.method == "POST":
         footer = "footer-email" in request.POST
         form = _join_form_from(request.POST, footer=footer)
@@ -68,6 +98,16 @@ def join(request):
             else:
                 return redirect("volunteers:join_thanks")
     return _join_page(request, form, status=200)
+
+
+def _typed_on_another_form(query) -> dict[str, str]:
+    """What was typed on the footer or home-page form, as /join/'s own query values."""
+    for prefix, fields in OTHER_FORMS.items():
+        if f"{prefix}email" in query:
+            moved = {"email": query.get(f"{prefix}email", "")[:254]}
+            moved.update({field: "on" for field in fields[1:] if query.get(prefix + field)})
+            return moved
+    return {}
 
 
 def _join_form_from(post, *, footer: bool) -> JoinForm:

@@ -10,6 +10,7 @@ from campaign_site.core.models import OutboundEmail
 from events.models import Rsvp
 from events.tokens import rsvp_cancel_token
 from tests.events.factories import EventFactory, RsvpFactory, next_saturday_at
+from tests.support.forms import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +216,29 @@ def test_an_empty_month_is_described_by_its_name(client):
 
     assert f"for the rest of {today:%B} yet" in this_month
     assert f"in {later:%B %Y} yet" in future
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        ({"email": "priya@example"}, "Enter a valid email address"),
+        ({"phone": "12345"}, "Enter a UK phone number"),
+        ({"first_name": "  "}, "This field is required"),
+    ],
+)
+def test_a_sign_up_error_keeps_every_valid_answer(client, wrong, message):
+    event = EventFactory(slug="kept")
+    answers = {
+        "first_name": "Priya",
+        "email": "priya@example.org",
+        "phone": "07700 900123",
+        "join_mailing_list": "on",
+    }
+
+    response = client.post("/events/kept/", {**answers, **wrong})
+
+    assert message in text(response)
+    values = form_values(text(response))
+    kept = {name: value for name, value in answers.items() if name not in wrong}
+    assert {name: values.get(name) for name in kept} == kept
+    assert not Rsvp.objects.filter(event=event).exists()
