@@ -13,6 +13,7 @@ from campaign_site.core.outbox import outbox_enqueue
 from campaign_site.core.text import render_organiser_text
 from events.ics import event_ics_attachment, event_url, google_calendar_url
 from events.models import Event, Rsvp
+from events.selectors import rsvp_waiting_position
 from events.tokens import rsvp_cancel_token
 
 
@@ -42,16 +43,29 @@ def event_email_context(event: Event) -> dict:
 
 
 def rsvp_email_context(rsvp: Rsvp) -> dict:
+    """The session as this person may see it: the meeting point and the joining link come
+    with a place (someone waiting sees what the public page shows, and their place in the
+    queue)."""
     event = rsvp.event
     context = event_email_context(event)
+    has_place = rsvp.status == Rsvp.Status.GOING
     context.update(
         rsvp=rsvp,
         first_name=rsvp.first_name,
         cancel_url=rsvp_cancel_url(rsvp),
-        location=event.private_location,
-        online_link=event.online_link if event.is_online else "",
+        location=event.private_location if has_place else event_public_where(event),
+        online_link=event.online_link if event.is_online and has_place else "",
+        waiting_position=rsvp_waiting_position(rsvp),
     )
     return context
+
+
+def event_public_where(event: Event) -> str:
+    """Where a session is, as far as someone without a place may know."""
+    if event.is_online or event.location_is_public:
+        return event.public_location
+    area = event.public_area or "the area"
+    return f"{area} (the exact meeting point comes with a place)"
 
 
 def rsvp_email_send(
@@ -69,5 +83,7 @@ def rsvp_email_send(
         to=rsvp.supporter.email,
         template=f"events/email/{template}",
         context=context,
-        attachments=[event_ics_attachment(rsvp.event)] if attach_calendar else None,
+        attachments=[event_ics_attachment(rsvp.event, private=rsvp.status == Rsvp.Status.GOING)]
+        if attach_calendar
+        else None,
     )

@@ -81,11 +81,12 @@ def calendar_build(events: Iterable[Event], *, private: bool, name: str = "") ->
     return calendar.to_ical()
 
 
-def event_ics_attachment(event: Event) -> dict:
-    """The person's own copy of the session, for an outbox row's attachments."""
+def event_ics_attachment(event: Event, *, private: bool = True) -> dict:
+    """The person's own copy of the session, for an outbox row's attachments (`private`:
+    with the meeting point and joining link, for someone with a place)."""
     return {
         "filename": f"{event.slug}.ics",
-        "content": calendar_build([event], private=True).decode(),
+        "content": calendar_build([event], private=private).decode(),
         "mimetype": "text/calendar",
     }
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -155,3 +155,14 @@ def rsvp_from_cancel_token(*, token: str) -> Rsvp | None:
     if uid is None:
         return None
     return Rsvp.objects.select_related("event", "supporter").filter(uid=uid).first()
+
+
+def rsvp_waiting_position(rsvp: Rsvp) -> int | None:
+    """Where a person waiting is in the queue (1 gets the next free place), in the order
+    places are given: who joined first, then who was written first. None if not waiting."""
+    if rsvp.status != Rsvp.Status.WAITING:
+        return None
+    ahead_or_same = Q(joined_at__lt=rsvp.joined_at) | Q(joined_at=rsvp.joined_at, pk__lte=rsvp.pk)
+    return Rsvp.objects.filter(
+        ahead_or_same, event_id=rsvp.event_id, status=Rsvp.Status.WAITING
+    ).count()

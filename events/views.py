@@ -49,6 +49,7 @@ def calendar(request):
         shown = calendar_month(year=year, month=number, kind=kind or None)
         context.update(
             month=shown,
+            month_is_past=shown.first < this_month,
             days=shown.days,
             previous_url=_calendar_url(kind, shown.previous) if shown.first > this_month else "",
             next_url=_calendar_url(kind, shown.next),
@@ -100,7 +101,9 @@ def detail(request, slug):
         except SignupClosed:
             return redirect("events:detail", slug=slug)
         url = reverse("events:signed_up", args=[slug])
-        return redirect(f"{url}?list=waiting" if outcome.full else url)
+        if outcome.full:
+            url += "?" + urlencode({"list": "waiting", "position": outcome.waiting_position})
+        return redirect(url)
     context = {
         "event": event,
         "form": form,
@@ -116,7 +119,13 @@ def signed_up(request, slug):
     if event is None:
         raise Http404("No such session")
     waiting = request.GET.get("list") == "waiting"
-    return render(request, "events/signed_up.html", {"event": event, "waiting": waiting})
+    position = request.GET.get("position", "")
+    context = {
+        "event": event,
+        "waiting": waiting,
+        "position": int(position) if waiting and position.isdigit() and len(position) < 6 else None,
+    }
+    return render(request, "events/signed_up.html", context)
 
 
 def _ics_response(content: bytes, filename: str) -> HttpResponse:
