@@ -14,7 +14,8 @@ from campaign_site.core.text import render_organiser_text
 from events.ics import event_ics_attachment, event_url, google_calendar_url
 from events.models import Event, Rsvp
 from events.selectors import rsvp_waiting_position
-from events.tokens import rsvp_cancel_token
+from events.tokens import my_sessions_token, rsvp_cancel_token
+from volunteers.models import Supporter
 
 
 def event_when_text(event: Event) -> str:
@@ -27,8 +28,21 @@ def event_when_text(event: Event) -> str:
     return f"{day}, {start:%H:%M} to {end:%A} {end.day} {end:%B}, {end:%H:%M}"
 
 
+def rsvp_cancel_path(rsvp: Rsvp) -> str:
+    return reverse("events:rsvp_cancel", args=[rsvp_cancel_token(rsvp)])
+
+
 def rsvp_cancel_url(rsvp: Rsvp) -> str:
-    return settings.SITE_URL + reverse("events:rsvp_cancel", args=[rsvp_cancel_token(rsvp)])
+    return settings.SITE_URL + rsvp_cancel_path(rsvp)
+
+
+def my_sessions_path(supporter: Supporter) -> str:
+    return reverse("events:my_sessions", args=[my_sessions_token(supporter)])
+
+
+def my_sessions_url(supporter: Supporter) -> str:
+    """The signed link to the page of a person's own sessions, in every session email."""
+    return settings.SITE_URL + my_sessions_path(supporter)
 
 
 def event_email_context(event: Event) -> dict:
@@ -56,6 +70,7 @@ def rsvp_email_context(rsvp: Rsvp) -> dict:
         location=event.private_location if has_place else event_public_where(event),
         online_link=event.online_link if event.is_online and has_place else "",
         waiting_position=rsvp_waiting_position(rsvp),
+        my_sessions_url=my_sessions_url(rsvp.supporter),
     )
     return context
 
