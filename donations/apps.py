@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class DonationsConfig(AppConfig):
     name = "donations"
     verbose_name = "Donations"
+
+    def ready(self):
+        from donations.selectors import donations_data_copy_section
+        from volunteers.data_copy import data_copy_register
+
+        # A supporter's copy of their data includes the gifts made from their address.
+        data_copy_register("donations", donations_data_copy_section)

@@ -13,3 +13,8 @@ class EventsConfig(AppConfig):
             rsvps_erase_for_supporter(supporter_id=supporter_id)
 
         supporter_erased.connect(erase_rsvps, weak=False, dispatch_uid="events-erase-rsvps")
+
+        from events.selectors import supporter_data_copy_section
+        from volunteers.data_copy import data_copy_register
+
+        data_copy_register("events", supporter_data_copy_section)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from events.ics import LONDON
 from events.models import Event, Rsvp
 from events.tokens import manage_token_from_my_sessions_token, rsvp_uid_from_cancel_token
+from volunteers.data_copy import DataSection
 from volunteers.models import Supporter
 
 UPCOMING_LIMIT = 60
@@ -209,3 +210,32 @@ def supporter_upcoming_rsvps(*, supporter: Supporter, now: datetime | None = Non
 
 def supporter_rsvp_by_uid(*, supporter: Supporter, uid: uuid.UUID) -> Rsvp | None:
     return Rsvp.objects.select_related("event").filter(supporter=supporter, uid=uid).first()
+
+
+def supporter_data_copy_section(supporter: Supporter) -> DataSection:
+    """The person's session sign-ups, for their copy of their data."""
+    rsvps = (
+        Rsvp.objects.filter(supporter=supporter)
+        .select_related("event")
+        .order_by("event__starts_at", "pk")
+    )
+    return DataSection(
+        key="rsvps",
+        title="Your session sign-ups",
+        about="Every canvassing and phonebank session you signed up for.",
+        records=[
+            {
+                "Session": rsvp.event.title,
+                "Kind": rsvp.event.get_kind_display(),
+                "Starts": rsvp.event.starts_at,
+                "Your place": rsvp.get_status_display(),
+                "Name given": rsvp.first_name,
+                "Phone given": rsvp.phone,
+                "Signed up": rsvp.created_at,
+                "Last joined": rsvp.joined_at,
+                "Cancelled": rsvp.cancelled_at,
+                "Attended": rsvp.attended,
+            }
+            for rsvp in rsvps
+        ],
+    )

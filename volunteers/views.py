@@ -2,8 +2,10 @@ from urllib.parse import urlencode
 
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -12,17 +14,21 @@ from django.views.decorators.http import require_http_methods
 from campaign_site.core.pagecache import public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
 from volunteers.consent import JOIN_BUTTON, JOIN_STATEMENT, PREFERENCES_STATEMENT
+from volunteers.data_copy import supporter_data_copy
 from volunteers.forms import JoinForm, PreferencesForm
 from volunteers.models import Supporter
 from volunteers.selectors import (
+    DATA_COPY_MAX_AGE_SECONDS,
     consent_from_confirm_token,
     supporter_email_links,
+    supporter_from_data_copy_token,
     supporter_from_preferences_token,
     supporter_from_unsubscribe_token,
     supporter_unsubscribe_token,
 )
 from volunteers.services import (
     consent_confirm,
+    supporter_data_copy_send,
     supporter_erase,
     supporter_subscribe,
     supporter_unsubscribe,
@@ -239,3 +245,35 @@ def unsubscribe(request, token):
         # (RFC 8058), and that link opens their details and erasure.
         return render(request, "volunteers/unsubscribed.html")
     return render(request, "volunteers/unsubscribe.html", {"supporter": supporter})
+
+
+@never_cache
+@require_http_methods(["POST"])
+def data_copy_request(request, token):
+    """From the preferences page: email me a link to a copy of my data."""
+    supporter = supporter_from_preferences_token(token)
+    if supporter is None:
+        return render(request, "volunteers/link_invalid.html", status=404)
+    supporter_data_copy_send(supporter=supporter)
+    context = {"supporter": supporter, "token": token, "days": DATA_COPY_MAX_AGE_SECONDS // 86400}
+    return render(request, "volunteers/data_copy_sent.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def data_copy(request, token):
+    """The copy of everything held about a supporter, from the 7-day link in their email:
+    a page to read, or `?format=json` to download."""
+    try:
+        supporter = supporter_from_data_copy_token(token)
+    except signing.SignatureExpired:
+        return render(request, "volunteers/data_copy_expired.html", status=410)
+    if supporter is None:
+        return render(request, "volunteers/link_invalid.html", status=404)
+    copy = supporter_data_copy(supporter=supporter)
+    if request.GET.get("format") == "json":
+        response = JsonResponse(copy.as_json(), json_dumps_params={"indent": 2})
+        stamp = timezone.localtime(copy.produced_at).strftime("%Y-%m-%d")
+        response["Content-Disposition"] = f'attachment; filename="my-data-{stamp}.json"'
+        return response
+    return render(request, "volunteers/data_copy.html", {"copy": copy})
