@@ -9,3 +9,8 @@ class DonationsConfig(AppConfig):
         from donations.panels import panels_register
 
         panels_register()
+        from donations.selectors import donations_data_copy_section
+        from volunteers.data_copy import data_copy_register
+
+        # A supporter's copy of their data includes the gifts made from their address.
+        data_copy_register("donations", donations_data_copy_section)

@@ -10,6 +10,9 @@ from django.utils import timezone
 
 from campaign_site.core.selectors import campaign_settings_get
 from donations.models import Donation, DonationSettings, Donor, Payment
+from donations.money import pence_to_text
+from volunteers.data_copy import DataSection
+from volunteers.models import Supporter
 
 PROGRESS_CACHE_KEY = "donations:progress:v1"
 
@@ -188,4 +191,43 @@ def check_queue_counts(now: datetime | None = None) -> dict[str, int]:
     return Donation.objects.to_check().aggregate(
         to_check=Count("pk"),
         overdue=Count("pk", filter=Q(check_deadline__lt=now or timezone.now())),
+    )
+
+
+def donations_data_copy_section(supporter: Supporter) -> DataSection:
+    """The gifts made from the supporter's email address, for their copy of their data."""
+    donations = (
+        Donation.objects.filter(email__iexact=supporter.email)
+        .prefetch_related("payments")
+        .order_by("created_at", "pk")
+    )
+    return DataSection(
+        key="donations",
+        title="Your gifts",
+        about="Every donation made from your email address. The law asks us to keep the "
+        "records of gifts, so erasing your data leaves these in place.",
+        records=[
+            {
+                "Reference": str(donation),
+                "Started": donation.created_at,
+                "Kind": donation.get_kind_display(),
+                "Amount": pence_to_text(donation.amount_pence),
+                "Status": donation.get_status_display(),
+                "Received": pence_to_text(donation.received_pence),
+                "Refunded": pence_to_text(donation.refunded_pence),
+                "Payments": ", ".join(
+                    f"{pence_to_text(payment.amount_pence)} on "
+                    f"{timezone.localtime(payment.received_at):%d %b %Y}"
+                    for payment in donation.payments.all()
+                ),
+                "Name": donation.name,
+                "Email address": donation.email,
+                "Address": donation.address,
+                "Permissible source": donation.get_permissible_source_display(),
+                "Declaration made": donation.declared_at,
+                "Check": donation.get_check_status_display(),
+                "Monthly gift stopped": donation.stopped_at,
+            }
+            for donation in donations
+        ],
     )

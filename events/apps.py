@@ -15,3 +15,8 @@ class EventsConfig(AppConfig):
 
         supporter_erased.connect(erase_rsvps, weak=False, dispatch_uid="events-erase-rsvps")
         panels_register()
+
+        from events.selectors import supporter_data_copy_section
+        from volunteers.data_copy import data_copy_register
+
+        data_copy_register("events", supporter_data_copy_section)

@@ -16,7 +16,9 @@ from campaign_site.core.outbox import outbox_enqueue
 from campaign_site.core.text import render_organiser_text
 from events.ics import LONDON, event_ics_attachment, event_url, google_calendar_url
 from events.models import Event, Rsvp
-from events.tokens import rsvp_cancel_token
+from events.selectors import rsvp_waiting_position
+from events.tokens import my_sessions_token, rsvp_cancel_token
+from volunteers.models import Supporter
 
 
 def event_when_text(event: Event) -> str:
@@ -72,8 +74,21 @@ def event_starts_in(*, starts_at: datetime, now: datetime) -> StartsIn:
     return StartsIn(day.capitalize(), f"{day} at {clock}", clock)
 
 
+def rsvp_cancel_path(rsvp: Rsvp) -> str:
+    return reverse("events:rsvp_cancel", args=[rsvp_cancel_token(rsvp)])
+
+
 def rsvp_cancel_url(rsvp: Rsvp) -> str:
-    return settings.SITE_URL + reverse("events:rsvp_cancel", args=[rsvp_cancel_token(rsvp)])
+    return settings.SITE_URL + rsvp_cancel_path(rsvp)
+
+
+def my_sessions_path(supporter: Supporter) -> str:
+    return reverse("events:my_sessions", args=[my_sessions_token(supporter)])
+
+
+def my_sessions_url(supporter: Supporter) -> str:
+    """The signed link to the page of a person's own sessions, in every session email."""
+    return settings.SITE_URL + my_sessions_path(supporter)
 
 
 def event_email_context(event: Event) -> dict:
@@ -88,16 +103,30 @@ def event_email_context(event: Event) -> dict:
 
 
 def rsvp_email_context(rsvp: Rsvp) -> dict:
+    """The session as this person may see it: the meeting point and the joining link come
+    with a place (someone waiting sees what the public page shows, and their place in the
+    queue)."""
     event = rsvp.event
     context = event_email_context(event)
+    has_place = rsvp.status == Rsvp.Status.GOING
     context.update(
         rsvp=rsvp,
         first_name=rsvp.first_name,
         cancel_url=rsvp_cancel_url(rsvp),
-        location=event.private_location,
-        online_link=event.online_link if event.is_online else "",
+        location=event.private_location if has_place else event_public_where(event),
+        online_link=event.online_link if event.is_online and has_place else "",
+        waiting_position=rsvp_waiting_position(rsvp),
+        my_sessions_url=my_sessions_url(rsvp.supporter),
     )
     return context
+
+
+def event_public_where(event: Event) -> str:
+    """Where a session is, as far as someone without a place may know."""
+    if event.is_online or event.location_is_public:
+        return event.public_location
+    area = event.public_area or "the area"
+    return f"{area} (the exact meeting point comes with a place)"
 
 
 def rsvp_email_send(

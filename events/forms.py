@@ -107,3 +107,14 @@ class MessagePeopleGoingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Plain text; a blank line starts a paragraph; links are allowed.",
     )
+
+
+class MySessionsLinkForm(HoneypotMixin):
+    """On /events/: someone who lost their emails asks for the link to their sessions."""
+
+    email = forms.EmailField(
+        label="Your email address",
+        max_length=254,
+        error_messages={"required": "Enter the email address you signed up with."},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )

@@ -104,14 +104,14 @@ def calendar_build(events: Iterable[Event], *, private: bool, name: str = "") ->
     return calendar.to_ical()
 
 
-def calendar_cancel_build(event: Event, *, attendee_email: str) -> bytes:
+def calendar_cancel_build(event: Event, *, attendee_email: str, private: bool = True) -> bytes:
     """A CANCEL of a cancelled session for one person (RFC 5546 3.2.5): same UID, the
     raised SEQUENCE, STATUS:CANCELLED, and the person being removed as the only ATTENDEE
     (never anyone else who was coming)."""
     if not event.is_cancelled:
         raise ValueError("Only a cancelled session is sent as a CANCEL.")
     calendar = _calendar(CANCEL)
-    vevent = _vevent(event, private=True, organizer=_organizer())
+    vevent = _vevent(event, private=private, organizer=_organizer())
     vevent.add("attendee", icalendar.vCalAddress(f"mailto:{attendee_email}"))
     calendar.add_component(vevent)
     calendar.add_missing_timezones()
@@ -121,12 +121,16 @@ def calendar_cancel_build(event: Event, *, attendee_email: str) -> bytes:
 def event_ics_attachment(rsvp: Rsvp) -> dict:
     """The person's own copy of their session, for an outbox row's attachments: a PUBLISH,
     or a CANCEL once the session is cancelled. The mimetype carries the method; Django
-    adds the charset (naming it here too would put it in the header twice)."""
+    adds the charset (naming it here too would put it in the header twice). The meeting
+    point and joining link are only in the copy of someone with a place."""
     event = rsvp.event
+    private = rsvp.status == Rsvp.Status.GOING
     if event.is_cancelled:
-        method, content = CANCEL, calendar_cancel_build(event, attendee_email=rsvp.supporter.email)
+        email = rsvp.supporter.email
+        method = CANCEL
+        content = calendar_cancel_build(event, attendee_email=email, private=private)
     else:
-        method, content = PUBLISH, calendar_build([event], private=True)
+        method, content = PUBLISH, calendar_build([event], private=private)
     return {
         "filename": f"{event.slug}.ics",
         "content": content.decode(),

@@ -5,18 +5,21 @@ the going / waiting counts are annotated, never counted per row.
 """
 
 import calendar as pycalendar
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from django.db.models import Count, FloatField, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Sqrt
 from django.utils import timezone
 
 from events.geography import METRES_PER_MILE, GridPoint
 from events.ics import LONDON
 from events.models import Event, Rsvp
-from events.tokens import rsvp_uid_from_cancel_token
+from events.tokens import manage_token_from_my_sessions_token, rsvp_uid_from_cancel_token
+from volunteers.data_copy import DataSection
+from volunteers.models import Supporter
 
 UPCOMING_LIMIT = 60
 FEED_PAST_DAYS = 30
@@ -241,3 +244,84 @@ def event_page_topic(slug: str) -> str:
     """The page-cache topic of one session's own page (its sign-ups change only that page
     and the lists' places left)."""
     return f"event:{slug}"
+
+
+def rsvp_waiting_position(rsvp: Rsvp) -> int | None:
+    """Where a person waiting is in the queue (1 gets the next free place), in the order
+    places are given: who joined first, then who was written first. None if not waiting."""
+    if rsvp.status != Rsvp.Status.WAITING:
+        return None
+    ahead_or_same = Q(joined_at__lt=rsvp.joined_at) | Q(joined_at=rsvp.joined_at, pk__lte=rsvp.pk)
+    return Rsvp.objects.filter(
+        ahead_or_same, event_id=rsvp.event_id, status=Rsvp.Status.WAITING
+    ).count()
+
+
+def supporter_from_my_sessions_token(token: str) -> Supporter | None:
+    manage_token = manage_token_from_my_sessions_token(token)
+    if manage_token is None:
+        return None
+    return Supporter.objects.filter(manage_token=manage_token, erased_at__isnull=True).first()
+
+
+def _waiting_position_annotation() -> Subquery:
+    ahead_or_same = Q(joined_at__lt=OuterRef("joined_at")) | Q(
+        joined_at=OuterRef("joined_at"), pk__lte=OuterRef("pk")
+    )
+    ahead = (
+        Rsvp.objects.filter(ahead_or_same, event=OuterRef("event"), status=Rsvp.Status.WAITING)
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(ahead, output_field=IntegerField())
+
+
+def supporter_upcoming_rsvps(*, supporter: Supporter, now: datetime | None = None) -> list[Rsvp]:
+    """The person's places and waiting-list places at sessions still to come, soonest
+    first, with `waiting_position` on each one waiting (one query however many)."""
+    return list(
+        Rsvp.objects.filter(
+            supporter=supporter,
+            status__in=[Rsvp.Status.GOING, Rsvp.Status.WAITING],
+            event__status__in=[Event.Status.PUBLISHED, Event.Status.CANCELLED],
+            event__ends_at__gt=now or timezone.now(),
+        )
+        .select_related("event")
+        .annotate(queue_position=_waiting_position_annotation())
+        .order_by("event__starts_at", "event__pk")
+    )
+
+
+def supporter_rsvp_by_uid(*, supporter: Supporter, uid: uuid.UUID) -> Rsvp | None:
+    return Rsvp.objects.select_related("event").filter(supporter=supporter, uid=uid).first()
+
+
+def supporter_data_copy_section(supporter: Supporter) -> DataSection:
+    """The person's session sign-ups, for their copy of their data."""
+    rsvps = (
+        Rsvp.objects.filter(supporter=supporter)
+        .select_related("event")
+        .order_by("event__starts_at", "pk")
+    )
+    return DataSection(
+        key="rsvps",
+        title="Your session sign-ups",
+        about="Every canvassing and phonebank session you signed up for.",
+        records=[
+            {
+                "Session": rsvp.event.title,
+                "Kind": rsvp.event.get_kind_display(),
+                "Starts": rsvp.event.starts_at,
+                "Your place": rsvp.get_status_display(),
+                "Name given": rsvp.first_name,
+                "Phone given": rsvp.phone,
+                "Signed up": rsvp.created_at,
+                "Last joined": rsvp.joined_at,
+                "Cancelled": rsvp.cancelled_at,
+                "Attended": rsvp.attended,
+            }
+            for rsvp in rsvps
+        ],
+    )

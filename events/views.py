@@ -6,12 +6,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from campaign_site.core.pagecache import public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
 from campaign_site.core.selectors import campaign_settings_get
-from events.forms import RADIUS_MILES, MonthForm, NearbyForm, RsvpForm
+from events.emails import event_public_where, my_sessions_path, rsvp_cancel_path
+from events.forms import RADIUS_MILES, MonthForm, MySessionsLinkForm, NearbyForm, RsvpForm
 from events.geography import ATTRIBUTION, LICENCE_URL, Found, known_outward_codes_pattern
 from events.ics import LONDON, calendar_build, google_calendar_url
 from events.models import Event, Rsvp
@@ -24,8 +26,11 @@ from events.selectors import (
     month_grid_near,
     rsvp_from_cancel_token,
     sessions_near,
+    supporter_from_my_sessions_token,
+    supporter_rsvp_by_uid,
+    supporter_upcoming_rsvps,
 )
-from events.services import SignupClosed, rsvp_cancel, rsvp_create
+from events.services import SignupClosed, my_sessions_link_send, rsvp_cancel, rsvp_create
 
 # The query values worth caching a page for (others are rendered, never stored). A postcode
 # is cached only as an outward code with a known centre ("DE22"): a full postcode, or the
@@ -38,6 +43,7 @@ RADIUS_VALUES = "|".join(str(miles) for miles in RADIUS_MILES)
 # own sign-ups only (events.services.rsvps).
 LIST_TOPICS = ("campaign", "events", "event-places")
 RSVP_RATE = RateLimit(scope="rsvp", limit=10, window_seconds=600)
+MY_SESSIONS_RATE = RateLimit(scope="my-sessions", limit=10, window_seconds=600)
 
 
 @require_safe
@@ -68,6 +74,7 @@ def calendar(request):
         return _calendar_url(kind, month, near=near.outward if near else "", radius=radius)
 
     context = {
+        "my_sessions_form": MySessionsLinkForm(),
         "this_month": this_month,
         "kind": kind,
         "today": today,
@@ -101,6 +108,7 @@ def calendar(request):
     if shown:
         context.update(
             month=shown,
+            month_is_past=shown.first < this_month,
             previous_url=url(kind, shown.previous) if shown.first > this_month else "",
             next_url=url(kind, shown.next),
         )
@@ -155,7 +163,9 @@ def detail(request, slug):
         except SignupClosed:
             return redirect("events:detail", slug=slug)
         url = reverse("events:signed_up", args=[slug])
-        return redirect(f"{url}?list=waiting" if outcome.full else url)
+        if outcome.full:
+            url += "?" + urlencode({"list": "waiting", "position": outcome.waiting_position})
+        return redirect(url)
     context = {
         "event": event,
         "form": form,
@@ -171,7 +181,13 @@ def signed_up(request, slug):
     if event is None:
         raise Http404("No such session")
     waiting = request.GET.get("list") == "waiting"
-    return render(request, "events/signed_up.html", {"event": event, "waiting": waiting})
+    position = request.GET.get("position", "")
+    context = {
+        "event": event,
+        "waiting": waiting,
+        "position": int(position) if waiting and position.isdigit() and len(position) < 6 else None,
+    }
+    return render(request, "events/signed_up.html", context)
 
 
 def _ics_response(content: bytes, filename: str) -> HttpResponse:
@@ -217,5 +233,84 @@ def rsvp_cancel_view(request, token):
     if request.method == "POST" and not done and not finished:
         rsvp_cancel(rsvp=rsvp)
         done = True
-    context = {"event": event, "rsvp": rsvp, "done": done, "finished": finished}
+    context = {
+        "event": event,
+        "rsvp": rsvp,
+        "done": done,
+        "finished": finished,
+        "my_sessions_path": my_sessions_path(rsvp.supporter),
+    }
     return render(request, "events/rsvp_cancel.html", context)
+
+
+@never_cache
+@require_safe
+def my_sessions(request, token):
+    """A person's own upcoming sessions, from the signed link in each session email."""
+    supporter = supporter_from_my_sessions_token(token)
+    if supporter is None:
+        return render(request, "events/my_sessions.html", {"invalid": True}, status=404)
+    sessions = []
+    for rsvp in supporter_upcoming_rsvps(supporter=supporter):
+        event, going = rsvp.event, rsvp.status == Rsvp.Status.GOING
+        sessions.append(
+            {
+                "rsvp": rsvp,
+                "event": event,
+                "going": going,
+                "where": event.private_location if going else event_public_where(event),
+                "online_link": event.online_link if going and event.is_online else "",
+                "cancel_url": rsvp_cancel_path(rsvp),
+                "ics_url": reverse("events:my_session_ics", args=[token, rsvp.uid]),
+            }
+        )
+    context = {"supporter": supporter, "sessions": sessions}
+    return render(request, "events/my_sessions.html", context)
+
+
+@never_cache
+@require_safe
+def my_session_ics(request, token, uid):
+    """The person's own calendar file for one session: the meeting point and joining link
+    only with a place."""
+    supporter = supporter_from_my_sessions_token(token)
+    rsvp = supporter and supporter_rsvp_by_uid(supporter=supporter, uid=uid)
+    if not rsvp or rsvp.status == Rsvp.Status.CANCELLED:
+        raise Http404("No such sign-up")
+    private = rsvp.status == Rsvp.Status.GOING
+    response = HttpResponse(
+        calendar_build([rsvp.event], private=private), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{rsvp.event.slug}.ics"'
+    return response
+
+
+# No CSRF check, as for the sign-up forms: the form is on the cached /events/ page, and a
+# forged request can only send a person's own link to their own inbox, which the
+# honeypot, the rate limit and the per-address cap already bound.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def my_sessions_request(request):
+    """The "email me the link to my sessions" form. The answer is the same whether or not
+    the address is known; only a known address gets an email."""
+    if request.method != "POST":
+        return redirect(reverse("events:calendar") + "#my-sessions")
+    form = MySessionsLinkForm(request.POST)
+    context = {"form": form, "sent": False}
+    if form.is_bot():
+        context.update(sent=True, email=form.data.get("email", "")[:254])
+        return render(request, "events/my_sessions_request.html", context)
+    if ratelimit_hit(request=request, rate=MY_SESSIONS_RATE):
+        form.is_valid()
+        form.add_error(
+            None,
+            "Several requests have come from your connection just now. "
+            f"Please try again in {MY_SESSIONS_RATE.window_minutes} minutes.",
+        )
+        return render(request, "events/my_sessions_request.html", context, status=429)
+    if not form.is_valid():
+        return render(request, "events/my_sessions_request.html", context)
+    my_sessions_link_send(email=form.cleaned_data["email"])
+    context.update(sent=True, email=form.cleaned_data["email"])
+    return render(request, "events/my_sessions_request.html", context)

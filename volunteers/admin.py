@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -13,7 +13,11 @@ from volunteers.exports import supporter_status, supporters_export
 from volunteers.models import Consent, Supporter, Update
 from volunteers.retention import retention_plan
 from volunteers.selectors import update_delivery_counts_annotate
-from volunteers.services import supporter_erase, supporter_unsubscribe
+from volunteers.services import (
+    supporter_data_copy_produce,
+    supporter_erase,
+    supporter_unsubscribe,
+)
 from volunteers.update_services import (
     update_render,
     update_request_send,
@@ -89,7 +93,7 @@ class SupporterAdmin(admin.ModelAdmin):
     ordering = ["-created_at"]
     list_per_page = 50
     inlines = [ConsentInline]
-    actions = ["export_csv", "unsubscribe", "erase"]
+    actions = ["export_csv", "data_copy", "unsubscribe", "erase"]
     fields = [
         "email",
         "name",
@@ -161,6 +165,46 @@ class SupporterAdmin(admin.ModelAdmin):
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="supporters-{stamp}.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(
+        description="Produce a copy of a supporter's data (a request by post)",
+        permissions=["export"],
+    )
+    def data_copy(self, request, queryset):
+        """Everything held about one supporter, for a subject access request that came by
+        post: a page to print, or a JSON file. Each copy produced is audited."""
+        supporters = list(queryset.filter(erased_at__isnull=True)[:2])
+        if len(supporters) != 1:
+            self.message_user(
+                request, "Choose one supporter (not erased) to copy.", messages.WARNING
+            )
+            return None
+        [supporter] = supporters
+        as_json = request.POST.get("format") == "json"
+        copy = supporter_data_copy_produce(
+            supporter=supporter,
+            actor=request.user,
+            reason="produced in admin for a request by post"
+            + (" (JSON file)" if as_json else " (page)"),
+        )
+        if as_json:
+            response = JsonResponse(copy.as_json(), json_dumps_params={"indent": 2})
+            response["Content-Disposition"] = (
+                f'attachment; filename="supporter-{supporter.pk}-data.json"'
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"A copy of the data held about {supporter.email}",
+            "opts": self.model._meta,
+            "copy": copy,
+            "supporter": supporter,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        response = TemplateResponse(request, "volunteers/admin/data_copy.html", context)
         response["Cache-Control"] = "no-store"
         return response
 

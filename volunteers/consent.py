@@ -13,11 +13,15 @@ INTEREST_LABELS = {
     "wants_phonebank_alerts": "Phonebank alerts: an email when a new phonebank session is posted",
 }
 
+# The join form's one button (the /join/ page and the home page): an email address alone
+# joins the list for campaign updates; the alert boxes above it are optional extras.
+JOIN_BUTTON = "Join for campaign updates"
+
 JOIN_STATEMENT = (
-    "By joining, you agree that the campaign may email you what you ticked above. We ask you "
-    "to confirm by email first. You can change what you get or unsubscribe at any time, from "
-    "a link in every email. We never share your details and never show who has signed up. "
-    "See the privacy notice for how we use your data."
+    "By joining, you agree that the campaign may email you campaign updates (about twice a "
+    "month) and any alerts you ticked. We ask you to confirm by email first. You can change "
+    "what you get or unsubscribe at any time, from a link in every email. We never share your "
+    "details and never show who has signed up. See the privacy notice for how we use your data."
 )
 
 FOOTER_STATEMENT = (
@@ -71,6 +75,16 @@ def consent_wording(
         "wants_canvass_alerts": wants_canvass_alerts,
         "wants_phonebank_alerts": wants_phonebank_alerts,
     }
+    if source == Supporter.Source.JOIN:
+        # The form shows the alert boxes, the statement, then the button: campaign updates
+        # are what the button says, not a box.
+        alerts = [
+            f"[x] {label}"
+            for field, label in INTEREST_LABELS.items()
+            if chosen[field] and field != "wants_updates"
+        ]
+        button = [f"[{JOIN_BUTTON}]"] if wants_updates else []
+        return "\n".join([*alerts, JOIN_STATEMENT, *button])
     ticked = [f"[x] {label}" for field, label in INTEREST_LABELS.items() if chosen[field]]
     statement = PREFERENCES_STATEMENT if source == Supporter.Source.PREFERENCES else JOIN_STATEMENT
     return "\n".join([*ticked, statement])

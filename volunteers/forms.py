@@ -9,8 +9,6 @@ from volunteers.consent import (
 )
 from volunteers.validators import normalise_postcode, normalise_uk_phone
 
-INTERESTS_REQUIRED = "Tick at least one thing you would like to hear about."
-
 
 def phone_calls_field() -> forms.BooleanField:
     """The separate, unticked "The campaign may phone me" box (the wording is recorded)."""
@@ -40,6 +38,11 @@ class InterestsMixin(forms.Form):
 
 
 class JoinForm(HoneypotMixin, InterestsMixin):
+    """The /join/ and home-page form. Its button joins for campaign updates (an email address
+    alone is enough); the alert boxes are optional extras."""
+
+    wants_updates = None  # what the button means, not a box
+
     email = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -78,13 +81,11 @@ class JoinForm(HoneypotMixin, InterestsMixin):
 
     def clean(self):
         cleaned = super().clean()
-        if not any(cleaned.get(field) for field in INTEREST_LABELS):
-            self.add_error("wants_updates", INTERESTS_REQUIRED)
         phone_calls_check(self, cleaned)
         return cleaned
 
-    def interests_error(self) -> list[str]:
-        return self.errors.get("wants_updates", [])
+    def interest_fields(self):
+        return [self["wants_canvass_alerts"], self["wants_phonebank_alerts"]]
 
 
 class FooterSignupForm(HoneypotMixin):

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from campaign_site.core.panels import Panel, panel_register
-from volunteers.consent import FOOTER_STATEMENT, JOIN_STATEMENT
+from volunteers.consent import FOOTER_STATEMENT, JOIN_BUTTON, JOIN_STATEMENT
 from volunteers.forms import FooterSignupForm, JoinForm
 from volunteers.models import Supporter
 
@@ -24,8 +24,9 @@ def footer_signup_context(request: HttpRequest) -> dict:
 
 
 def home_signup_context(request: HttpRequest) -> dict:
-    """The sign-up on the home page: email and the three interests, all unticked."""
-    return {"form": JoinForm(prefix="home"), "statement": JOIN_STATEMENT}
+    """The sign-up on the home page: an email address joins for campaign updates; the alert
+    boxes are unticked extras."""
+    return {"form": JoinForm(prefix="home"), "statement": JOIN_STATEMENT, "button": JOIN_BUTTON}
 
 
 def signups_per_day(days: int = DAYS) -> list[tuple]:

@@ -13,6 +13,8 @@ PREFERENCES_SALT = "volunteers.preferences"
 UNSUBSCRIBE_SALT = "volunteers.unsubscribe"
 CONFIRM_SALT = "volunteers.confirm"
 CONFIRM_MAX_AGE_SECONDS = 7 * 24 * 60 * 60
+DATA_COPY_SALT = "volunteers.data-copy"
+DATA_COPY_MAX_AGE_SECONDS = 7 * 24 * 60 * 60
 
 
 def _absolute(path: str) -> str:
@@ -97,6 +99,26 @@ def consent_from_confirm_token(token: str) -> Consent | None:
         .filter(token=consent_token, supporter__erased_at__isnull=True)
         .first()
     )
+
+
+def data_copy_url(supporter: Supporter) -> str:
+    """The link to a copy of the supporter's data: signed, and good for 7 days."""
+    token = signing.TimestampSigner(salt=DATA_COPY_SALT).sign(supporter.manage_token)
+    return _absolute(reverse("volunteers:data_copy", kwargs={"token": token}))
+
+
+def supporter_from_data_copy_token(token: str) -> Supporter | None:
+    """Raises signing.SignatureExpired when the link is older than 7 days; None when it was
+    tampered with or its supporter has been erased."""
+    try:
+        manage_token = signing.TimestampSigner(salt=DATA_COPY_SALT).unsign(
+            token, max_age=DATA_COPY_MAX_AGE_SECONDS
+        )
+    except signing.SignatureExpired:
+        raise
+    except signing.BadSignature:
+        return None
+    return Supporter.objects.filter(manage_token=manage_token, erased_at__isnull=True).first()
 
 
 def address_is_suppressed(email: str) -> bool:

@@ -1,7 +1,7 @@
 """Writes for supporters and the mailing list: sign-up, confirmation, preferences,
 unsubscribe and erasure. Updates to the list live in volunteers/update_services.py."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,6 +13,7 @@ from campaign_site.core.audit import audit_record
 from campaign_site.core.models import AuditEvent, OutboundEmail
 from campaign_site.core.outbox import outbox_enqueue
 from volunteers.consent import PHONE_CALLS_NEEDS_NUMBER, consent_wording, phone_consent_wording
+from volunteers.data_copy import DataCopy, supporter_data_copy
 from volunteers.models import (
     Consent,
     Supporter,
@@ -23,7 +24,9 @@ from volunteers.models import (
 )
 from volunteers.selectors import (
     CONFIRM_MAX_AGE_SECONDS,
+    DATA_COPY_MAX_AGE_SECONDS,
     consent_confirm_url,
+    data_copy_url,
     supporter_email_links,
 )
 from volunteers.signals import supporter_erased, supporter_phone_consent_changed
@@ -32,6 +35,8 @@ from volunteers.validators import normalise_postcode, normalise_uk_phone
 INTEREST_FIELDS = ("wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts")
 # Sign-up emails one address may get in an hour, however often it is entered.
 SIGNUP_EMAILS_PER_HOUR = 3
+# Links to a copy of their data one supporter may be sent in an hour.
+DATA_COPY_EMAILS_PER_HOUR = 3
 
 
 def supporter_get_or_create(
@@ -378,3 +383,49 @@ def supporter_erase(
             what=f"Supporter #{supporter.pk} erased {reason}",
             rows=1,
         )
+
+
+@transaction.atomic
+def supporter_data_copy_send(*, supporter: Supporter, now: datetime | None = None) -> bool:
+    """Email the supporter a link to a copy of everything held about them, good for 7 days
+    (asked for from their preferences page). Audited as an export of their data. At most a
+    few such emails an hour; returns whether one was written."""
+    now = now or timezone.now()
+    key_prefix = f"data-copy:{supporter.pk}:"
+    recent = OutboundEmail.objects.filter(
+        key__startswith=key_prefix, created_at__gte=now - timedelta(hours=1)
+    )
+    if recent.count() >= DATA_COPY_EMAILS_PER_HOUR:
+        return False
+    copy = supporter_data_copy(supporter=supporter)
+    outbox_enqueue(
+        key=f"{key_prefix}{int(now.timestamp() * 1000)}",
+        to=supporter.email,
+        template="volunteers/email/data_copy",
+        context={
+            "name": supporter.name,
+            "data_copy_url": data_copy_url(supporter),
+            "days": DATA_COPY_MAX_AGE_SECONDS // 86400,
+        },
+    )
+    audit_record(
+        actor=None,
+        action=AuditEvent.Action.EXPORT,
+        what=f"Copy of their data (subject access) for supporter #{supporter.pk}, "
+        "emailed at their request",
+        rows=copy.record_count,
+    )
+    return True
+
+
+def supporter_data_copy_produce(*, supporter: Supporter, actor, reason: str) -> DataCopy:
+    """A copy of everything held about the supporter, produced by a Data manager in admin
+    (a request that came by post). Audited with `actor` and `reason`."""
+    copy = supporter_data_copy(supporter=supporter)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT,
+        what=f"Copy of their data (subject access) for supporter #{supporter.pk}, {reason}",
+        rows=copy.record_count,
+    )
+    return copy

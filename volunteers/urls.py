@@ -10,5 +10,7 @@ urlpatterns = [
     path("join/confirm/<str:token>/", views.confirm, name="confirm"),
     path("preferences/<str:token>/", views.preferences, name="preferences"),
     path("preferences/<str:token>/erase/", views.erase, name="erase"),
+    path("preferences/<str:token>/copy/", views.data_copy_request, name="data_copy_request"),
+    path("my-data/<str:token>/", views.data_copy, name="data_copy"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -1,6 +1,7 @@
 """Every write to sessions and sign-ups. See the modules for the workflows."""
 
 from events.services.alerts import event_alerts_send, events_alerts_pending
+from events.services.my_sessions import my_sessions_link_send
 from events.services.reminders import reminders_send_due
 from events.services.rsvps import (
     SignupClosed,
@@ -35,6 +36,7 @@ __all__ = [
     "event_repeat_weekly",
     "event_update",
     "events_alerts_pending",
+    "my_sessions_link_send",
     "reminders_send_due",
     "rsvp_attendance_set",
     "rsvp_cancel",

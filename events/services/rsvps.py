@@ -26,10 +26,13 @@ class SignupClosed(Exception):
 
 @dataclass(frozen=True)
 class SignupOutcome:
-    """What the page may say. It depends only on the session, never on the address."""
+    """What the page may say. It depends only on the session, never on the address: when
+    the session is full, `waiting_position` is the place in the queue a sign-up gets now
+    (someone already waiting learns their own place by email)."""
 
     event: Event
     full: bool
+    waiting_position: int | None = None
 
 
 def _stamp(moment: datetime) -> int:
@@ -41,6 +44,10 @@ def _free_spots(event: Event) -> int | None:
         return None
     going = event.rsvps.filter(status=Rsvp.Status.GOING).count()
     return max(event.capacity - going, 0)
+
+
+def _waiting_count(event: Event) -> int:
+    return event.rsvps.filter(status=Rsvp.Status.WAITING).count()
 
 
 def _lock_event(event: Event) -> Event:
@@ -75,6 +82,7 @@ def rsvp_create(
     )
     free = _free_spots(event)
     full = free == 0
+    waiting_position = _waiting_count(event) + 1 if full else None
     rsvp = Rsvp.objects.filter(event=event, supporter=supporter).first()
     if rsvp is not None and rsvp.status != Rsvp.Status.CANCELLED:
         rsvp.event, rsvp.supporter = event, supporter
@@ -109,7 +117,7 @@ def rsvp_create(
         supporter_phone_consent_give(
             supporter=supporter, phone=phone, source=Supporter.Source.RSVP, page=page
         )
-    return SignupOutcome(event=event, full=full)
+    return SignupOutcome(event=event, full=full, waiting_position=waiting_position)
 
 
 def _join_mailing_list(*, event: Event, supporter: Supporter, first_name: str, page: str) -> None:

@@ -13,6 +13,7 @@ from donations.models import Donation, DonationSettings
 from donations.stripe_gateway import STRIPE_API_VERSION
 from donations.views import DONATE_ADDRESS_RATE, DONATE_PERSON_RATE
 from tests.donations.helpers import form_data
+from tests.support.forms import form_values
 from volunteers.models import Consent
 
 pytestmark = pytest.mark.django_db
@@ -366,3 +367,36 @@ def test_stripe_sends_donors_back_to_the_site_url_whatever_host_the_request_name
     params = stripe_fake.requests[-1]["params"]
     assert params["success_url"] == "https://campaign.example.org/donate/thanks/"
     assert params["cancel_url"] == "https://campaign.example.org/donate/?cancelled=1"
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        ({"email": "sam@example"}, "valid email"),
+        ({"postcode": "nowhere"}, "Enter a UK postcode"),
+        ({"declaration": None}, "Tick the declaration"),
+    ],
+)
+def test_an_error_keeps_every_valid_answer(client, stripe_fake, wrong, message):
+    answers = {
+        "amount": "10000",
+        "frequency": "monthly",
+        "name": "Sam Patel",
+        "email": "sam@example.org",
+        "address_line1": "12 Kedleston Road",
+        "address_line2": "Flat 2",
+        "town": "Derby",
+        "postcode": "DE22 1GB",
+        "permissible_source": "elector",
+        "declaration": "on",
+        "join_list": "on",
+    }
+
+    response = client.post("/donate/", form_data(client, **{**answers, **wrong}))
+
+    assert response.status_code == 400
+    assert message in text_of(response.content.decode())
+    values = form_values(response.content.decode())
+    kept = {name: value for name, value in answers.items() if name not in wrong}
+    assert {name: values.get(name) for name in kept} == kept
+    assert Donation.objects.count() == 0

@@ -136,3 +136,84 @@ def test_find_a_session_near_a_postcode_on_a_phone(browser_page, live_server, se
     ).is_visible()
     assert page.get_by_role("link", name="Canvassing in Sheffield").is_visible()
     assert_page_is_clean(browser_page, live_server)
+
+
+def test_each_session_in_the_list_has_a_sign_up_button_to_its_form(
+    browser_page, live_server, sessions
+):
+    page = browser_page.page
+    page.goto(live_server.url + "/events/")
+    card = page.locator("li.event-card", has=page.get_by_role("link", name="Evening phonebank"))
+    assert card.get_by_role("link", name="Sign up", exact=True).is_visible()
+    cancelled = page.locator("li.event-card", has_text="Cancelled: Rained off")
+    assert cancelled.get_by_role("link", name="Sign up").count() == 0
+    assert_page_is_clean(browser_page, live_server)
+
+    card.get_by_role("link", name="Sign up", exact=True).click()
+    page.wait_for_load_state()
+    assert page.url == live_server.url + "/events/evening-phonebank/#rsvp-heading"
+    form = page.locator("section.rsvp-box")
+    assert form.is_visible() and form.bounding_box()["y"] < 844  # the form is on screen
+    form.get_by_label("First name").fill("Ola")
+    form.get_by_label("Email").fill("ola@example.org")
+    form.get_by_role("button", name="Sign up for this session").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1, name="Thank you: check your email").is_visible()
+
+
+def test_a_full_session_tells_the_person_their_place_in_the_queue(
+    browser_page, live_server, sessions
+):
+    RsvpFactory(event=sessions)  # now full (2 of 2)
+    RsvpFactory(event=sessions, status=Rsvp.Status.WAITING, going_since=None)
+    page = browser_page.page
+    page.goto(live_server.url + "/events/")
+    card = page.locator("li.event-card", has_text="Canvassing in Darley Abbey")
+    card.get_by_role("link", name="Join the waiting list").click()
+    page.wait_for_load_state()
+    form = page.locator("section.rsvp-box")
+    form.get_by_label("First name").fill("Ola")
+    form.get_by_label("Email").fill("ola@example.org")
+    form.get_by_role("button", name="Join the waiting list").click()
+    page.wait_for_load_state()
+
+    assert page.get_by_text("you are number 2 in the queue").is_visible()
+    assert_page_is_clean(browser_page, live_server)
+    assert Rsvp.objects.get(supporter__email="ola@example.org").status == Rsvp.Status.WAITING
+
+
+def test_the_month_view_at_desktop_width(browser_session, live_server, sessions):
+    visit = browser_session.new_page(width=1280, height=800)
+    page = visit.page
+    try:
+        page.goto(live_server.url + "/events/")
+        page.get_by_role("link", name="Month view").click()
+        page.wait_for_load_state()
+
+        grid = page.locator("table.month-grid").bounding_box()
+        heading = page.locator(".month-nav h2").bounding_box()
+        first_day = page.locator("section.event-day").first.bounding_box()
+        # The grid and the sessions sit side by side, both on the first screen.
+        assert grid["x"] + grid["width"] < first_day["x"]
+        assert first_day["y"] < 700 and grid["y"] < 700  # both start on the first screen
+        assert grid["width"] >= 400
+        # The month's name is centred over its own grid.
+        centre = heading["x"] + heading["width"] / 2
+        assert abs(centre - (grid["x"] + grid["width"] / 2)) < 10
+        assert_page_is_clean(visit, live_server, width=1280)
+    finally:
+        page.context.close()
+
+
+def test_a_past_month_says_it_is_past(browser_page, live_server, sessions):
+    page = browser_page.page
+    page.goto(live_server.url + "/events/?month=2024-03")
+
+    assert page.get_by_role("heading", level=2, name="March 2024 (past)").is_visible()
+    assert page.get_by_text("March 2024 is in the past").is_visible()
+    assert page.get_by_text("No sessions are planned").count() == 0
+    assert page.locator("table.month-grid").count() == 0
+    assert_page_is_clean(browser_page, live_server)
+    page.get_by_role("link", name="upcoming sessions").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="Canvassing in Darley Abbey").is_visible()

@@ -80,6 +80,11 @@ def test_waiting_list_then_the_cancel_link_promotes_the_first_person_waiting(
     [waiting] = mailbox.to("bob@example.org")
     assert "waiting list" in waiting.subject and waiting.attachments() == []
     assert "Allestree Park car park" not in waiting.text
+    assert "you are on the waiting list: number 1 in the queue" in waiting.text
+    assert "number 1 in the queue" in waiting.html
+    assert "calendar" not in waiting.text.lower() and "calendar" not in waiting.html.lower()
+    [cat_waiting] = mailbox.to("cat@example.org")
+    assert "number 2 in the queue" in cat_waiting.text
 
     [confirmation] = mailbox.to("ann@example.org")
     cancel_path = CANCEL_LINK.search(confirmation.text).group(1)
@@ -155,6 +160,33 @@ def test_cancelling_a_session_tells_the_people_coming(worker, mailbox):
         assert vevent["UID"] == f"event-{event.uid}@localhost"
         assert vevent["SEQUENCE"] == 1
         assert str(vevent["ATTENDEE"]) == f"mailto:{mail.rcpt_tos[0]}"  # nobody else
+    [going], [waiting] = mailbox.to("fay@example.org"), mailbox.to("gus@example.org")
+    assert "the calendar file attached removes it from your calendar" in going.text
+    assert "removes it from your calendar" not in waiting.text + waiting.html
+    assert "you were on its waiting list" in waiting.text
+    assert "If you put it in your calendar from the session page" in waiting.html
+    # Gus never had a place: his copy carries no meeting point.
+    assert "Allestree Park car park" in str(calendar_of(going, method="CANCEL")["LOCATION"])
+    assert "Allestree Park" not in calendar_of(waiting, method="CANCEL").to_ical().decode()
+    assert "Allestree Park car park" not in waiting.text
+
+
+def test_a_change_notice_to_someone_waiting_gives_their_place_and_no_meeting_point(worker, mailbox):
+    event = EventFactory(slug="moved-full", capacity=1)
+    RsvpFactory(event=event, supporter__email="hal@example.org")
+    RsvpFactory(event=event, supporter__email="ivy@example.org", status="waiting", going_since=None)
+
+    with transaction.atomic():
+        event.place_name = "Allestree Library"
+        event_update(event=event)
+
+    mailbox.wait_for(2)
+    [going], [waiting] = mailbox.to("hal@example.org"), mailbox.to("ivy@example.org")
+    assert "Where: Allestree Library, Duffield Road" in going.text
+    assert "Allestree Library" not in waiting.text + waiting.html
+    assert "Where: Allestree, DE22 (the exact meeting point comes with a place)" in waiting.text
+    assert "You are still on the waiting list: number 1 in the queue." in waiting.text
+    assert "calendar" not in waiting.text.lower() and waiting.attachments() == []
 
 
 def test_new_session_alerts_reach_exactly_the_right_supporters_once(worker, mailbox):

@@ -57,7 +57,7 @@ def section(page: str, heading_id: str) -> str:
 
 
 def titles(html: str) -> list[str]:
-    return re.findall(r'class="event-title"><a href="[^"]+">([^<]+)</a>', html)
+    return re.findall(r'class="event-title"[^>]*><a href="[^"]+">([^<]+)</a>', html)
 
 
 @pytest.fixture

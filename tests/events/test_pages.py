@@ -10,6 +10,7 @@ from campaign_site.core.models import OutboundEmail
 from events.models import Rsvp
 from events.tokens import rsvp_cancel_token
 from tests.events.factories import EventFactory, RsvpFactory, next_saturday_at
+from tests.support.forms import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -140,9 +141,38 @@ def test_a_full_session_says_so_and_the_person_joins_the_waiting_list(client, ca
         "/events/canvassing-in-allestree/", {"first_name": "Kim", "email": "kim@example.org"}
     )
 
-    assert response["Location"].endswith("?list=waiting")
-    assert "waiting list" in text(client.get(response["Location"]))
+    assert response["Location"].endswith("?list=waiting&position=1")
+    page = text(client.get(response["Location"]))
+    assert "waiting list: you are <strong>number 1</strong> in the queue" in page
     assert Rsvp.objects.get(supporter__email="kim@example.org").status == Rsvp.Status.WAITING
+    next_one = client.post(
+        "/events/canvassing-in-allestree/", {"first_name": "Lee", "email": "lee@example.org"}
+    )
+    assert "<strong>number 2</strong>" in text(client.get(next_one["Location"]))
+
+
+def test_on_a_full_session_the_answer_is_the_same_for_someone_already_waiting(client, canvass):
+    canvass.capacity = 1
+    canvass.save()
+    RsvpFactory(event=canvass)
+    RsvpFactory(event=canvass, supporter__email="kim@example.org", status=Rsvp.Status.WAITING)
+
+    again = client.post(
+        "/events/canvassing-in-allestree/", {"first_name": "Kim", "email": "kim@example.org"}
+    )
+    # Kim's repeat changed nothing; a new address now is told the same place in the queue.
+    new = client.post(
+        "/events/canvassing-in-allestree/", {"first_name": "Ann", "email": "ann@example.org"}
+    )
+
+    assert (
+        again["Location"]
+        == new["Location"]
+        == ("/events/canvassing-in-allestree/signed-up/?list=waiting&position=2")
+    )
+    # Kim's own email has Kim's real place.
+    reminder = OutboundEmail.objects.get(key__startswith="rsvp-again:")
+    assert "keep your place in the queue: number 1." in reminder.body_text
 
 
 def test_the_rsvp_form_is_rate_limited(client, canvass):
@@ -215,3 +245,40 @@ def test_an_empty_month_is_described_by_its_name(client):
 
     assert f"for the rest of {today:%B} yet" in this_month
     assert f"in {later:%B %Y} yet" in future
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        ({"email": "priya@example"}, "Enter a valid email address"),
+        ({"phone": "12345"}, "Enter a UK phone number"),
+        ({"first_name": "  "}, "This field is required"),
+    ],
+)
+def test_a_sign_up_error_keeps_every_valid_answer(client, wrong, message):
+    event = EventFactory(slug="kept")
+    answers = {
+        "first_name": "Priya",
+        "email": "priya@example.org",
+        "phone": "07700 900123",
+        "join_mailing_list": "on",
+    }
+
+    response = client.post("/events/kept/", {**answers, **wrong})
+
+    assert message in text(response)
+    values = form_values(text(response))
+    kept = {name: value for name, value in answers.items() if name not in wrong}
+    assert {name: values.get(name) for name in kept} == kept
+    assert not Rsvp.objects.filter(event=event).exists()
+
+
+def test_a_month_in_the_past_is_described_as_past(client):
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+    page = text(client.get(f"/events/?month={last_month:%Y-%m}"))
+
+    assert f"{last_month:%B %Y} is in the past" in page
+    assert "No sessions are planned" not in page and "yet." not in page
+    assert f'href="/events/?month={today:%Y-%m}"' in page

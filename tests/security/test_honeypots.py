@@ -3,10 +3,11 @@ nothing, and people never see the field."""
 
 import pytest
 
+from campaign_site.core.models import OutboundEmail
 from donations.models import Donation
 from events.models import Rsvp
 from tests.donations.helpers import form_data
-from tests.events.factories import EventFactory
+from tests.events.factories import EventFactory, RsvpFactory
 from volunteers.models import Supporter
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +49,13 @@ def test_donate_form(client, stripe_fake):
     assert response.status_code == 303
     assert not Donation.objects.exists()
     assert stripe_fake.requests == [] and stripe_fake.sessions == {}
+
+
+def test_my_sessions_link_form(client):
+    RsvpFactory(event=EventFactory(), supporter__email="bot@example.org")
+    assert hidden_honeypot_in(client.get("/events/").content.decode())
+
+    response = client.post("/events/my-sessions/", {"email": "bot@example.org", **BOT})
+
+    assert response.status_code == 200 and b"Check your email" in response.content
+    assert not OutboundEmail.objects.exists()

@@ -15,11 +15,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from donations.models import Donation
 from donations.tokens import stop_monthly_token
-from events.emails import rsvp_cancel_url
+from events.emails import my_sessions_path, rsvp_cancel_url
 from tests.donations.helpers import form_data, post_event
 from tests.events.factories import RsvpFactory
 from volunteers.selectors import (
     consent_confirm_url,
+    data_copy_url,
     supporter_email_links,
     supporter_preferences_token,
 )
@@ -43,6 +44,7 @@ PUBLIC_UNSIGNED = {
     "events:detail",
     "events:signed_up",
     "events:detail_ics",
+    "events:my_sessions_request",  # asks for the link by email; the same answer for anyone
     "donations:donate",
     "donations:thanks",
     "donations:stripe_webhook",
@@ -65,8 +67,8 @@ def site_urls(patterns=None, namespace: str = "", prefix: str = "") -> Iterator[
 @dataclass
 class SignedLink:
     path: str
-    post: dict
-    get_says: str
+    post: dict | None  # None: a page that is only read (GET)
+    get_says: str | None  # None: a form's target that is only posted to
     post_says: str
 
 
@@ -119,7 +121,32 @@ def _stop_monthly(client, stripe_fake) -> SignedLink:
     return SignedLink(path, {}, "Stop my monthly gift", "Your monthly gift has stopped")
 
 
+def _my_sessions(client) -> SignedLink:
+    rsvp = RsvpFactory(event__title="Canvassing in Chaddesden")
+    return SignedLink(my_sessions_path(rsvp.supporter), None, "Canvassing in Chaddesden", "")
+
+
+def _my_session_ics(client) -> SignedLink:
+    rsvp = RsvpFactory(event__title="Canvassing in Chaddesden")
+    path = f"{my_sessions_path(rsvp.supporter)}{rsvp.uid}.ics"
+    return SignedLink(path, None, "BEGIN:VCALENDAR", "")
+
+
+def _data_copy(client) -> SignedLink:
+    return SignedLink(_path(data_copy_url(_supporter())), None, "sam@example.org", "")
+
+
+def _data_copy_request(client) -> SignedLink:
+    token = supporter_preferences_token(_supporter())
+    path = reverse("volunteers:data_copy_request", kwargs={"token": token})
+    return SignedLink(path, {}, None, "sam@example.org")
+
+
 SIGNED_LINKS: dict[str, Callable[..., SignedLink]] = {
+    "events:my_sessions": _my_sessions,
+    "events:my_session_ics": _my_session_ics,
+    "volunteers:data_copy": _data_copy,
+    "volunteers:data_copy_request": _data_copy_request,
     "volunteers:confirm": _confirm,
     "volunteers:preferences": _preferences,
     "volunteers:erase": _erase,
@@ -155,16 +182,21 @@ def test_every_page_behind_a_signed_link_is_never_cached(name, client, stripe_fa
     build = SIGNED_LINKS[name]
     link = build(client, stripe_fake) if name == "donations:stop_monthly" else build(client)
 
-    shown = client.get(link.path)
-    assert shown.status_code == 200
-    assert link.get_says in shown.content.decode()
-    assert cache_directives(shown) >= NEVER_CACHE, shown.get("Cache-Control")
+    seen = set()
+    if link.get_says is not None:
+        shown = client.get(link.path)
+        assert shown.status_code == 200
+        assert link.get_says in shown.content.decode()
+        assert cache_directives(shown) >= NEVER_CACHE, shown.get("Cache-Control")
+        seen |= cache_directives(shown)
 
-    answer = client.post(link.path, link.post)
-    assert answer.status_code == 200
-    assert link.post_says in answer.content.decode()
-    assert cache_directives(answer) >= NEVER_CACHE, answer.get("Cache-Control")
+    if link.post is not None:
+        answer = client.post(link.path, link.post)
+        assert answer.status_code == 200
+        assert link.post_says in answer.content.decode()
+        assert cache_directives(answer) >= NEVER_CACHE, answer.get("Cache-Control")
+        seen |= cache_directives(answer)
 
-    again = client.get(link.path)  # the page as it is after acting on it
+    again = client.get(link.path)  # the page as it is after acting on it (or a refusal)
     assert cache_directives(again) >= NEVER_CACHE, again.get("Cache-Control")
-    assert "public" not in cache_directives(shown) | cache_directives(answer)
+    assert "public" not in seen

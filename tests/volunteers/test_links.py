@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from campaign_site.core.models import AuditEvent, OutboundEmail
+from tests.support.forms import form_values
 from tests.volunteers.factories import SupporterFactory
 from volunteers.models import Consent, Supporter, Suppression, suppression_hash
 from volunteers.selectors import (
@@ -189,3 +190,32 @@ def test_a_supporter_can_remove_their_phone_number_without_erasing_everything(cl
     assert supporter.phone == "" and supporter.name == "Sam" and supporter.wants_updates
     bad = client.post(url, {"wants_updates": "on", "phone": "not a phone"})
     assert b"phone" in bad.content.lower() and bad.status_code == 200
+
+
+def test_a_preferences_error_keeps_every_valid_answer(client):
+    supporter = SupporterFactory(wants_updates=True, name="Sam", phone="+447700900123")
+    url = path_of(supporter_email_links(supporter)["preferences_url"])
+
+    response = client.post(
+        url,
+        {
+            "wants_canvass_alerts": "on",
+            "wants_phonebank_alerts": "on",
+            "name": "Sam Okafor",
+            "postcode": "nowhere",
+            "phone": "07700 900456",
+        },
+    )
+
+    assert b"Enter a UK postcode" in response.content
+    values = form_values(response.content.decode())
+    values.pop("csrfmiddlewaretoken")
+    assert values == {
+        "wants_canvass_alerts": "on",
+        "wants_phonebank_alerts": "on",
+        "name": "Sam Okafor",
+        "postcode": "nowhere",
+        "phone": "07700 900456",
+    }  # and campaign updates, unticked as sent, stay unticked
+    supporter.refresh_from_db()
+    assert supporter.name == "Sam" and supporter.wants_updates  # nothing saved

@@ -54,12 +54,11 @@ def test_the_phone_call_box_on_the_join_form(browser_page, live_server):
     page = browser_page.page
     page.goto(live_server.url + "/join/")
     page.get_by_label("Email address").fill("kim@example.org")
-    page.get_by_label("Campaign updates").check()
     page.get_by_text("Add your name, postcode or phone (optional)").click()
     box = page.get_by_label("The campaign may phone me about the election")
     assert not box.is_checked()
     box.check()
-    page.get_by_role("button", name="Join the list").click()
+    page.get_by_role("button", name="Join for campaign updates").click()
     page.wait_for_load_state()
 
     assert page.get_by_text("Add your phone number, or untick this box.").is_visible()

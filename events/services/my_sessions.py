@@ -1,0 +1,51 @@
+"""The link to a volunteer's own sessions, sent again to someone who lost their emails."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from campaign_site.core.models import OutboundEmail
+from campaign_site.core.outbox import outbox_enqueue
+from events.emails import event_when_text, my_sessions_url
+from events.selectors import supporter_upcoming_rsvps
+from volunteers.models import Supporter, normalise_email
+
+# Such emails one address may get in an hour, however often it is entered.
+MY_SESSIONS_EMAILS_PER_HOUR = 3
+
+
+@transaction.atomic
+def my_sessions_link_send(*, email: str, now: datetime | None = None) -> bool:
+    """Email the "my sessions" link to `email` if that address has signed up for a session;
+    otherwise do nothing. Returns whether an email was written; the caller's answer must
+    not depend on it (nobody may learn who signed up). A few emails an hour at most go to
+    one address, so the form cannot be used to flood a person's inbox."""
+    now = now or timezone.now()
+    supporter = (
+        Supporter.objects.filter(
+            email=normalise_email(email), erased_at__isnull=True, rsvps__isnull=False
+        )
+        .distinct()
+        .first()
+    )
+    if supporter is None:
+        return False
+    key_prefix = f"my-sessions-link:{supporter.pk}:"
+    recent = OutboundEmail.objects.filter(
+        key__startswith=key_prefix, created_at__gte=now - timedelta(hours=1)
+    ).count()
+    if recent >= MY_SESSIONS_EMAILS_PER_HOUR:
+        return False
+    rsvps = supporter_upcoming_rsvps(supporter=supporter, now=now)
+    outbox_enqueue(
+        key=f"{key_prefix}{int(now.timestamp() * 1000)}",
+        to=supporter.email,
+        template="events/email/my_sessions_link",
+        context={
+            "name": supporter.name or (rsvps[0].first_name if rsvps else ""),
+            "my_sessions_url": my_sessions_url(supporter),
+            "sessions": [(rsvp.event, event_when_text(rsvp.event)) for rsvp in rsvps],
+        },
+    )
+    return True
