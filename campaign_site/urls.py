@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
     path("healthz/", views.healthz, name="healthz"),
+    path("media/<path:path>", views.media, name="media"),
     path("", include("volunteers.urls")),
     path("events/", include("events.urls")),
     path("", include("donations.urls")),

@@ -1,8 +1,18 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+
+def _media_url(name: str) -> str:
+    return default_storage.url(name)
+
+
+def _absolute(url: str) -> str:
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
 
 
 class User(AbstractUser):
@@ -55,6 +65,23 @@ class CampaignSettings(models.Model):
     twitter_url = models.URLField(blank=True)
     facebook_url = models.URLField(blank=True)
     instagram_url = models.URLField(blank=True)
+    # What `campaign_site.core.images` kept of the uploaded pictures (file names and sizes);
+    # set only through `campaign_settings_update`, never typed in.
+    photo = models.JSONField("candidate's photo", default=dict, blank=True, editable=False)
+    photo_alt = models.CharField(
+        "photo description",
+        max_length=200,
+        blank=True,
+        help_text="What the photo shows, for people who cannot see it, e.g. "
+        "'Chris Williamson smiling, outside Derby Council House'.",
+    )
+    logo = models.JSONField("campaign logo", default=dict, blank=True, editable=False)
+    logo_alt = models.CharField(
+        "logo description",
+        max_length=200,
+        blank=True,
+        help_text="The words in the logo, or what it shows, for people who cannot see it.",
+    )
     volunteer_data_retained_until = models.DateField(
         "keep volunteer data until",
         null=True,
@@ -74,6 +101,41 @@ class CampaignSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate_name} for {self.constituency}"
+
+    def clean(self):
+        errors = {}
+        if self.photo and not self.photo_alt.strip():
+            errors["photo_alt"] = "Describe the photo for people who cannot see it."
+        if self.logo and not self.logo_alt.strip():
+            errors["logo_alt"] = "Give the logo's words or describe it."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def photo_sizes(self) -> list[dict]:
+        """The photo's stored sizes, smallest first, with their URLs."""
+        return [
+            {**size, "webp_url": _media_url(size["webp"]), "jpeg_url": _media_url(size["jpeg"])}
+            for size in self.photo.get("sizes", [])
+        ]
+
+    @property
+    def photo_fallback(self) -> dict | None:
+        """The size an old browser without srcset gets (a phone's width)."""
+        sizes = self.photo_sizes
+        return next((s for s in sizes if s["width"] >= 480), sizes[-1]) if sizes else None
+
+    @property
+    def logo_email(self) -> dict | None:
+        """The logo for emails: absolute URLs on SITE_URL (emails are read elsewhere)."""
+        if not self.logo:
+            return None
+        return {
+            "width": self.logo["width"],
+            "height": self.logo["height"],
+            "url": _absolute(_media_url(self.logo["png_2x"])),
+            "url_1x": _absolute(_media_url(self.logo["png"])),
+        }
 
     @property
     def imprint(self) -> str:
