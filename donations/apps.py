@@ -9,3 +9,8 @@ class DonationsConfig(AppConfig):
         from donations.panels import panels_register
 
         panels_register()
+
+        from campaign_site.core.share import share_kind_register
+        from donations.share import donate_share_card
+
+        share_kind_register("donate", donate_share_card)

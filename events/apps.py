@@ -15,3 +15,8 @@ class EventsConfig(AppConfig):
 
         supporter_erased.connect(erase_rsvps, weak=False, dispatch_uid="events-erase-rsvps")
         panels_register()
+
+        from campaign_site.core.share import share_kind_register
+        from events.share import event_share_card
+
+        share_kind_register("session", event_share_card)

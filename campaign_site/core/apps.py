@@ -20,6 +20,10 @@ class CampaignSiteConfig(AppConfig):
         # Once per migrate, after every app's tables and permissions exist.
         post_migrate.connect(roles_sync_after_migrate, sender=self, dispatch_uid="campaign-roles")
 
+        from campaign_site.core.share import home_share_card, share_kind_register
+
+        share_kind_register("home", home_share_card)
+
 
 class CampaignAdminConfig(admin_apps.AdminConfig):
     """Django's admin, on the site class that adds lockout and two-factor sign-in."""

@@ -244,3 +244,25 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.what} ({self.rows}) by {self.actor_name}"
+
+
+class ShareImage(models.Model):
+    """One drawn version of a page's share image, kept in media storage (`share/`).
+
+    The row is inserted before the image is drawn, in the same transaction, so the unique
+    version is the lock: a second request for it waits, then serves the same file."""
+
+    kind = models.CharField(max_length=30)
+    key = models.CharField(max_length=150, blank=True)
+    version = models.CharField(max_length=32)
+    name = models.CharField("file", max_length=300)
+    bytes = models.PositiveIntegerField(default=0)
+    made_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key", "version"], name="share_image_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
