@@ -29,4 +29,8 @@ def donate_share_card(key: str = "") -> ShareCard | None:
         progress_percent=progress.percent,
         alt=f"Donate to {campaign.candidate_name}'s campaign in {campaign.constituency}: "
         f"{raised} ({progress.percent}% of the target) {donors}.",
+        invite=f"Help fund {campaign.candidate_name}'s campaign in {campaign.constituency}: "
+        f"{raised} so far.",
+        done=f"I've just given to {campaign.candidate_name}'s campaign in "
+        f"{campaign.constituency}. Every pound counts: can you chip in too?",
     )

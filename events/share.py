@@ -43,6 +43,10 @@ def event_share_card_for(event: Event) -> ShareCard:
         lines=(day, hours, area),
         alt=f"{kind}: {event.title}. {when}, {area}. {campaign.candidate_name}, "
         f"{campaign.party_description} candidate for {campaign.constituency}.",
+        invite=f"{kind} for {campaign.candidate_name}: {event.title}, {day}, {hours}, {area}. "
+        "Come along?",
+        done=f"I've signed up for {event.title} ({kind.lower()} for "
+        f"{campaign.candidate_name}), {day}, {hours}. Come with me?",
     )
 
 

@@ -21,4 +21,7 @@ def join_share_card(key: str = "") -> ShareCard | None:
         lines=("Get the news, knock on doors, make calls.", "Your email is all it takes."),
         alt=f"Join {campaign.candidate_name}'s campaign in {campaign.constituency}: get the "
         "news, knock on doors, make calls. Your email is all it takes.",
+        invite=f"Join {campaign.candidate_name}'s campaign in {campaign.constituency}:",
+        done=f"I've joined {campaign.candidate_name}'s campaign in {campaign.constituency}. "
+        "Join too: your email is all it takes.",
     )

@@ -17,7 +17,8 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -50,7 +51,8 @@ class ShareCard:
     lines: tuple[str, ...] = ()  # facts under the headline
     progress_percent: int | None = None  # a bar towards a target
     type: str = "website"  # og:type
-    extra: tuple[str, ...] = field(default=(), compare=False)  # not drawn; not versioned
+    invite: str = ""  # the words shared with the link, from the page itself
+    done: str = ""  # the words shared after joining, signing up or giving
 
     @property
     def url(self) -> str:
@@ -85,6 +87,8 @@ def home_share_card(key: str = "") -> ShareCard | None:
         lines=(campaign.tagline,),
         alt=f"{campaign.candidate_name}, {campaign.party_description} candidate for "
         f"{campaign.constituency}: {campaign.tagline}",
+        invite=f"{campaign.candidate_name} for {campaign.constituency}: {campaign.tagline}",
+        done=f"I'm backing {campaign.candidate_name} in {campaign.constituency}. Have a look:",
     )
 
 
@@ -92,7 +96,7 @@ def _drawn(card: ShareCard) -> dict:
     """Everything the image shows, with the campaign's name, photo and imprint."""
     campaign = campaign_settings_get()
     shown = asdict(card)
-    for unshown in ("title", "description", "path", "type", "extra"):
+    for unshown in ("title", "description", "path", "type", "invite", "done"):
         shown.pop(unshown)
     shown["campaign"] = [
         campaign.candidate_name,
@@ -163,3 +167,20 @@ def share_image_get_or_make(*, card: ShareCard) -> ShareImage:
         transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
     logger.info("Share image %s drawn (%d bytes)", row.name, row.bytes)
     return row
+
+
+def share_links_for(*, url: str, text: str, subject: str) -> list[tuple[str, str]]:
+    """Plain links to share `url` (no script of theirs is ever loaded: each is a link to the
+    site's own share page, opened only if the visitor follows it)."""
+    both = f"{text} {url}"
+    return [
+        ("WhatsApp", f"https://wa.me/?{urlencode({'text': both})}"),
+        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?{urlencode({'u': url})}"),
+        ("X", f"https://x.com/intent/post?{urlencode({'text': text, 'url': url})}"),
+        ("Bluesky", f"https://bsky.app/intent/compose?{urlencode({'text': both})}"),
+        (
+            "Email",
+            "mailto:?"
+            + urlencode({"subject": subject, "body": f"{text}\n\n{url}"}, quote_via=quote),
+        ),
+    ]

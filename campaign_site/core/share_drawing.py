@@ -25,6 +25,7 @@ class Drawable(Protocol):
     lines: tuple[str, ...]
     progress_percent: int | None
 
+
 WIDTH, HEIGHT = 1200, 630
 FONTS = Path(__file__).resolve().parent / "fonts"
 REGULAR, BOLD = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"

@@ -7,6 +7,7 @@ from campaign_site.core.share import (
     home_share_card,
     share_card_get,
     share_image_url,
+    share_links_for,
 )
 
 register = template.Library()
@@ -27,4 +28,27 @@ def share_meta(context, kind: str = "", key: str = "", card: ShareCard | None = 
         "width": WIDTH,
         "height": HEIGHT,
         "campaign": context.get("campaign"),
+    }
+
+
+@register.inclusion_tag("includes/_share_links.html")
+def share_links(
+    heading: str = "Share this",
+    card: ShareCard | None = None,
+    kind: str = "",
+    key: str = "",
+    done: bool = False,
+):
+    """Links to share a page (its card, or its kind and key) on WhatsApp, Facebook, X,
+    Bluesky and by email, and its address to copy (a small script adds a Copy button and
+    the phone's share sheet)."""
+    card = card or share_card_get(kind=kind, key=key) or home_share_card()
+    text = (card.done if done else card.invite) or card.title
+    return {
+        "heading": heading,
+        "url": card.url,
+        "text": text,
+        "title": card.title,
+        "links": share_links_for(url=card.url, text=text, subject=card.title),
+        "box": f"share-{card.kind}",
     }
