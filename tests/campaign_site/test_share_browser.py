@@ -76,7 +76,9 @@ def test_the_home_page_shows_the_photo_light_enough_for_a_phone(
     photos = []
     page.on(
         "response",
-        lambda response: photos.append(response) if "/media/campaign/photo-" in response.url else None,
+        lambda response: (
+            photos.append(response) if "/media/campaign/photo-" in response.url else None
+        ),
     )
     try:
         page.goto(live_server.url + "/")
