@@ -27,6 +27,9 @@ ROLES: dict[str, list[str]] = {
         "volunteers.send_update",
         "campaign_site.view_campaignsettings",
         "campaign_site.change_campaignsettings",
+        "campaign_site.add_sourcecode",
+        "campaign_site.change_sourcecode",
+        "campaign_site.view_sourcecode",
     ],
     "Agent": [
         "donations.view_donation",
@@ -41,6 +44,7 @@ ROLES: dict[str, list[str]] = {
         "donations.view_stripeevent",
         "donations.view_donationsettings",
         "donations.change_donationsettings",
+        "campaign_site.view_sourcecode",
     ],
     "Data manager": [
         "volunteers.view_supporter",

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from campaign_site.core.pagecache import public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
 from campaign_site.core.selectors import campaign_settings_get
+from campaign_site.core.sources import request_source_code
 from events.forms import MonthForm, RsvpForm
 from events.ics import LONDON, calendar_build, google_calendar_url
 from events.models import Event, Rsvp
@@ -96,6 +97,7 @@ def detail(request, slug):
                 phone=form.cleaned_data["phone"],
                 join_mailing_list=form.cleaned_data["join_mailing_list"],
                 page=request.path,
+                source_code=request_source_code(request),
             )
         except SignupClosed:
             return redirect("events:detail", slug=slug)

@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaign_site.core.audit import audit_record
-from campaign_site.core.models import AuditEvent, OutboundEmail
+from campaign_site.core.models import AuditEvent, OutboundEmail, SourceCount
 from campaign_site.core.outbox import outbox_enqueue
+from campaign_site.core.sources import source_credit
 from volunteers.consent import consent_wording
 from volunteers.models import (
     Consent,
@@ -75,6 +76,7 @@ def supporter_subscribe(
     wants_updates: bool = True,
     wants_canvass_alerts: bool = False,
     wants_phonebank_alerts: bool = False,
+    source_code: str = "",
 ) -> Supporter:
     """Record a sign-up to the list and email the address (double opt-in).
 
@@ -106,6 +108,9 @@ def supporter_subscribe(
         wording=consent_wording(source=source, **interests),
         **interests,
     )
+    if source_code and not supporter.is_subscribed and not _waiting_to_confirm(supporter, consent):
+        # A new sign-up (not a repeat before confirming), counted for the link it came from.
+        source_credit(code=source_code, action=SourceCount.Action.JOIN)
     context = {
         "confirm_url": consent_confirm_url(consent),
         "confirm_days": CONFIRM_MAX_AGE_SECONDS // 86400,
@@ -132,6 +137,16 @@ def supporter_subscribe(
             context=context,
         )
     return supporter
+
+
+def _waiting_to_confirm(supporter: Supporter, consent: Consent) -> bool:
+    """Whether an earlier sign-up of this address still waits for its confirmation."""
+    since = timezone.now() - timedelta(seconds=CONFIRM_MAX_AGE_SECONDS)
+    return (
+        supporter.consents.filter(confirmed_at__isnull=True, given_at__gte=since)
+        .exclude(pk=consent.pk)
+        .exists()
+    )
 
 
 def _emailed_about_signing_up_lately(supporter: Supporter) -> bool:

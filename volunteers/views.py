@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from campaign_site.core.pagecache import public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
+from campaign_site.core.sources import request_source_code
 from volunteers.consent import JOIN_STATEMENT, PREFERENCES_STATEMENT
 from volunteers.forms import JoinForm, PreferencesForm
 from volunteers.models import Supporter
@@ -62,6 +63,7 @@ def join(request):
                     wants_updates=data["wants_updates"],
                     wants_canvass_alerts=data["wants_canvass_alerts"],
                     wants_phonebank_alerts=data["wants_phonebank_alerts"],
+                    source_code=request_source_code(request),
                 )
             except ValidationError as error:
                 form.add_error("email", error)

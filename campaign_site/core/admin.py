@@ -9,14 +9,26 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from campaign_site.core.images import LOGO_RULES, PHOTO_RULES, picture_check
-from campaign_site.core.models import AuditEvent, CampaignSettings, OutboundEmail, User
+from campaign_site.core.models import (
+    AuditEvent,
+    CampaignSettings,
+    OutboundEmail,
+    SourceCode,
+    User,
+)
 from campaign_site.core.seed import CAMPAIGN
 from campaign_site.core.selectors import campaign_settings_get
 from campaign_site.core.services import campaign_settings_update, mail_check_send
+from campaign_site.core.sources import (
+    pounds_text,
+    source_code_save,
+    source_codes_with_totals,
+    source_links,
+)
 from campaign_site.core.two_factor import two_factor_enrolment_token, two_factor_has_device
 
 
@@ -292,3 +304,64 @@ class CampaignUserAdmin(UserAdmin):
             "links": links,
         }
         return TemplateResponse(request, "admin/two_factor/links.html", context)
+
+
+@admin.register(SourceCode)
+class SourceCodeAdmin(admin.ModelAdmin):
+    """Codes for the links organisers share, with the links to copy and their totals only:
+    nothing here says who came from which link."""
+
+    list_display = ["code", "description", "is_active", "joins", "signups", "gifts", "raised"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "description"]
+    fields = ["code", "description", "is_active", "links_to_copy", "totals"]
+    readonly_fields = ["links_to_copy", "totals"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A code already in links out there keeps its spelling: stop it instead.
+        return [*self.readonly_fields, "code"] if obj else self.readonly_fields
+
+    def get_queryset(self, request):
+        return source_codes_with_totals(super().get_queryset(request))
+
+    @admin.display(description="joined", ordering="joins")
+    def joins(self, obj):
+        return obj.joins
+
+    @admin.display(description="signed up", ordering="signups")
+    def signups(self, obj):
+        return obj.signups
+
+    @admin.display(description="gifts", ordering="gifts")
+    def gifts(self, obj):
+        return obj.gifts
+
+    @admin.display(description="raised (first payments)", ordering="raised_pence")
+    def raised(self, obj):
+        return pounds_text(obj.raised_pence)
+
+    @admin.display(description="Links to copy")
+    def links_to_copy(self, obj):
+        if not obj or not obj.pk:
+            return "Save the code to get its links."
+        return format_html_join(
+            "",
+            '<p><label>{}<br><input type="url" readonly value="{}" class="vLargeTextField"'
+            ' aria-label="{} link"></label></p>',
+            ((label, url, label) for label, url in source_links(obj.code)),
+        )
+
+    @admin.display(description="Totals")
+    def totals(self, obj):
+        if not obj or not obj.pk:
+            return "-"
+        return (
+            f"{obj.joins} joined the list, {obj.signups} signed up for a session, "
+            f"{obj.gifts} gave ({pounds_text(obj.raised_pence)})."
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        source_code_save(source=obj)

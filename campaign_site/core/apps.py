@@ -24,6 +24,19 @@ class CampaignSiteConfig(AppConfig):
 
         share_kind_register("home", home_share_card)
 
+        from campaign_site.core.panels import Panel, panel_register
+        from campaign_site.core.sources import source_totals
+
+        panel_register(
+            Panel(
+                slot="dashboard",
+                order=40,
+                template="campaign_site/admin/_sources_dashboard.html",
+                context=lambda request: {"sources": source_totals()},
+                visible=lambda request: request.user.has_perm("campaign_site.view_sourcecode"),
+            )
+        )
+
 
 class CampaignAdminConfig(admin_apps.AdminConfig):
     """Django's admin, on the site class that adds lockout and two-factor sign-in."""

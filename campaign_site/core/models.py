@@ -266,3 +266,53 @@ class ShareImage(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SourceCode(models.Model):
+    """A code organisers put in the links they share (`/donate/?source=fb-leaflet-dec`), to
+    see which posts and leaflets bring people in. Only totals are kept (SourceCount)."""
+
+    code = models.SlugField(
+        max_length=50,
+        unique=True,
+        help_text="Lower-case letters, digits and hyphens, e.g. fb-leaflet-dec.",
+    )
+    description = models.CharField(
+        max_length=200, blank=True, help_text="Where the links are used, e.g. 'December leaflet'."
+    )
+    is_active = models.BooleanField(
+        "counting", default=True, help_text="Off: visits with this code are no longer counted."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "code"]
+        verbose_name = "source code"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class SourceCount(models.Model):
+    """How many times visitors who arrived with a code went on to do one thing: a counter,
+    never a record of who (nothing here points to a person)."""
+
+    class Action(models.TextChoices):
+        JOIN = "join", "Joined the list"
+        SIGNUP = "signup", "Signed up for a session"
+        GIFT = "gift", "Gave"
+
+    source = models.ForeignKey(SourceCode, on_delete=models.CASCADE, related_name="counts")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    count = models.PositiveIntegerField(default=0)
+    amount_pence = models.PositiveBigIntegerField(
+        default=0, help_text="For gifts: the money of their first payment."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "action"], name="source_count_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.get_action_display()} ({self.count})"

@@ -33,6 +33,7 @@ class GiftDetails:
     postcode: str = ""
     permissible_source: str = ""
     declared: bool = False
+    source_code: str = ""  # the link's code this visit came with (counted on payment)
 
 
 def donation_create(*, gift: GiftDetails) -> tuple[Donation, bool]:
@@ -65,6 +66,7 @@ def donation_create(*, gift: GiftDetails) -> tuple[Donation, bool]:
         postcode=gift.postcode if over_threshold else "",
         permissible_source=gift.permissible_source if over_threshold else "",
         declared_at=timezone.now() if over_threshold and gift.declared else None,
+        source_code=gift.source_code,
     )
     donation.full_clean(exclude=["donor"], validate_unique=False)
     try:
