@@ -7,6 +7,7 @@ from campaign_site.core.images import PHOTO_RULES, picture_check
 from campaign_site.core.selectors import campaign_settings_get
 from campaign_site.core.services import campaign_settings_update
 from tests.events.factories import EventFactory
+from tests.support.browser import BrowserPage
 from tests.support.pictures import jpeg_upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -89,6 +90,7 @@ def test_the_home_page_shows_the_photo_light_enough_for_a_phone(
         assert box["y"] + box["height"] <= height  # in view without scrolling
         assert page.get_by_role("link", name="Get updates").is_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert BrowserPage(page=page).serious_accessibility_violations() == []
         (loaded,) = photos  # one picture, in the size this screen needs
         assert loaded.headers["content-type"] == "image/webp"
         if width < 768:
