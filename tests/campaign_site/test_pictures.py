@@ -198,3 +198,24 @@ def test_media_are_not_served_by_the_site_when_they_live_elsewhere(admin_client,
     url = campaign_settings_get().photo_sizes[0]["jpeg_url"]
     settings.MEDIA_SERVE = False
     assert Client().get(url).status_code == 404
+
+
+def test_a_photo_full_of_fine_detail_stays_light_for_phones(admin_client, media_root):
+    """Leaves, crowds, brickwork: the sizes a phone loads are saved at a lower quality
+    until each weighs under the page budget's 80 KB."""
+    grain = Image.merge("RGB", [Image.effect_noise((480, 600), 90).convert("L") for _ in "rgb"])
+    detail = Image.effect_mandelbrot((480, 600), (-2, -1.2, 0.8, 1.2), 200).convert("RGB")
+    busy = Image.blend(detail, grain, 0.35)
+    usual = io.BytesIO()
+    busy.save(usual, "WEBP", quality=72, method=6)
+    assert usual.tell() > 80 * 1024  # at the usual quality it would be too heavy
+    out = io.BytesIO()
+    busy.save(out, "PNG")
+    photo = SimpleUploadedFile("crowd.png", out.getvalue(), content_type="image/png")
+
+    assert upload(admin_client, photo_upload=photo, photo_alt="A crowd").status_code == 302
+
+    (size,) = campaign_settings_get().photo["sizes"][-1:]
+    assert size["width"] == 480
+    for name in (size["webp"], size["jpeg"]):
+        assert (media_root / name).stat().st_size < 80 * 1024, name
