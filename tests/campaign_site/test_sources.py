@@ -142,7 +142,7 @@ def test_organisers_see_totals_and_links_but_never_who(client, admin_client, str
     dashboard = admin_client.get(reverse("admin:index")).content.decode()
     assert "Where people came from" in dashboard
     row = re.search(r"fb-leaflet-dec</a>.*?</tr>", dashboard, re.S).group(0)
-    assert re.findall(r"<td>([^<]*)</td>", row) == ["1", "0", "1", "£25"]
+    assert re.findall(r"<td>([^<]*)</td>", row) == ["1", "0", "1 (£25)"]
 
     change = admin_client.get(reverse("admin:campaign_site_sourcecode_change", args=[source.pk]))
     page = change.content.decode()
