@@ -20,7 +20,8 @@ def share_meta(context, kind: str = "", key: str = "", card: ShareCard | None = 
     request = context.get("request")
     own = card or (share_card_get(kind=kind, key=key) if kind else None)
     shown = own or home_share_card()
-    url = shown.url if own else f"{shown.url.removesuffix(shown.path)}{request.path}"
+    path = request.path if request is not None else shown.path
+    url = shown.url if own else f"{shown.url.removesuffix(shown.path)}{path}"
     return {
         "card": shown,
         "url": url,
