@@ -54,6 +54,9 @@ ROLES: dict[str, list[str]] = {
         "phonebank.add_contactimport",
         "phonebank.view_contactimport",
         "phonebank.import_contacts",
+        "campaign_site.add_sourcecode",
+        "campaign_site.change_sourcecode",
+        "campaign_site.view_sourcecode",
     ],
     "Agent": [
         "donations.view_donation",
@@ -68,6 +71,7 @@ ROLES: dict[str, list[str]] = {
         "donations.view_stripeevent",
         "donations.view_donationsettings",
         "donations.change_donationsettings",
+        "campaign_site.view_sourcecode",
     ],
     "Data manager": [
         "volunteers.view_supporter",

@@ -14,3 +14,8 @@ class DonationsConfig(AppConfig):
 
         # A supporter's copy of their data includes the gifts made from their address.
         data_copy_register("donations", donations_data_copy_section)
+
+        from campaign_site.core.share import share_kind_register
+        from donations.share import donate_share_card
+
+        share_kind_register("donate", donate_share_card)

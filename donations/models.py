@@ -145,6 +145,10 @@ class Donation(models.Model):
         null=True, blank=True, help_text="When the donor made the permissibility declaration."
     )
     form_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The link's source code the donor arrived with, only until the first payment adds the
+    # gift to that code's totals (campaign_site.core.sources); then it is blanked. Never
+    # shown or exported.
+    source_code = models.CharField(max_length=50, blank=True, editable=False)
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     received_pence = models.PositiveIntegerField(default=0)

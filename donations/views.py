@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from campaign_site.core.pagecache import per_visitor_value, public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
+from campaign_site.core.sources import request_source_code
 from donations import stripe_gateway
 from donations.forms import DonateForm
 from donations.models import Donation
@@ -67,7 +68,8 @@ def donate(request):
     if paused:
         form.add_error(None, paused)
         return render(request, "donations/donate.html", {**context, "form": form}, status=429)
-    donation, created = donation_create(gift=form.gift())
+    gift = replace(form.gift(), source_code=request_source_code(request))
+    donation, created = donation_create(gift=gift)
     if created and form.cleaned_data["join_list"]:
         try:
             supporter_subscribe(
@@ -75,6 +77,7 @@ def donate(request):
                 name=donation.name,
                 source=Supporter.Source.DONATION,
                 page=request.path,
+                source_code=request_source_code(request),
             )
         except ValidationError:
             logger.info("Mailing-list sign-up from the donate form refused")

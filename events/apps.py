@@ -20,3 +20,7 @@ class EventsConfig(AppConfig):
         from volunteers.data_copy import data_copy_register
 
         data_copy_register("events", supporter_data_copy_section)
+        from campaign_site.core.share import share_kind_register
+        from events.share import event_share_card
+
+        share_kind_register("session", event_share_card)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from campaign_site.core.pagecache import public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
 from campaign_site.core.selectors import campaign_settings_get
+from campaign_site.core.sources import request_source_code
 from events.emails import event_public_where, my_sessions_path, rsvp_cancel_path
 from events.forms import RADIUS_MILES, MonthForm, MySessionsLinkForm, NearbyForm, RsvpForm
 from events.geography import ATTRIBUTION, LICENCE_URL, Found, known_outward_codes_pattern
@@ -159,6 +160,7 @@ def detail(request, slug):
                 join_mailing_list=form.cleaned_data["join_mailing_list"],
                 wants_phone_calls=form.cleaned_data["wants_phone_calls"],
                 page=request.path,
+                source_code=request_source_code(request),
             )
         except SignupClosed:
             return redirect("events:detail", slug=slug)

@@ -50,6 +50,13 @@ def isolated_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Uploaded and generated pictures go to a folder of this test's own, not var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
 def live_server_static_files(request):
     """The live server serves static files from the finders, which know no hashed names."""
     if "live_server" in request.fixturenames:

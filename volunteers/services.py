@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaign_site.core.audit import audit_record
-from campaign_site.core.models import AuditEvent, OutboundEmail
+from campaign_site.core.models import AuditEvent, OutboundEmail, SourceCount
 from campaign_site.core.outbox import outbox_enqueue
+from campaign_site.core.sources import source_credit
 from volunteers.consent import PHONE_CALLS_NEEDS_NUMBER, consent_wording, phone_consent_wording
 from volunteers.data_copy import DataCopy, supporter_data_copy
 from volunteers.models import (
@@ -82,6 +83,7 @@ def supporter_subscribe(
     wants_canvass_alerts: bool = False,
     wants_phonebank_alerts: bool = False,
     wants_phone_calls: bool = False,
+    source_code: str = "",
 ) -> Supporter:
     """Record a sign-up to the list and email the address (double opt-in).
 
@@ -120,6 +122,9 @@ def supporter_subscribe(
         phone=phone if wants_phone_calls else "",
         **interests,
     )
+    if source_code and not supporter.is_subscribed and not _waiting_to_confirm(supporter, consent):
+        # A new sign-up (not a repeat before confirming), counted for the link it came from.
+        source_credit(code=source_code, action=SourceCount.Action.JOIN)
     context: dict[str, Any] = {
         "confirm_url": consent_confirm_url(consent),
         "confirm_days": CONFIRM_MAX_AGE_SECONDS // 86400,
@@ -150,6 +155,16 @@ def supporter_subscribe(
 
 def _with_phone_wording(wording: str, phone: str) -> str:
     return f"{phone_consent_wording(phone=phone)}\n{wording}"
+
+
+def _waiting_to_confirm(supporter: Supporter, consent: Consent) -> bool:
+    """Whether an earlier sign-up of this address still waits for its confirmation."""
+    since = timezone.now() - timedelta(seconds=CONFIRM_MAX_AGE_SECONDS)
+    return (
+        supporter.consents.filter(confirmed_at__isnull=True, given_at__gte=since)
+        .exclude(pk=consent.pk)
+        .exists()
+    )
 
 
 def _emailed_about_signing_up_lately(supporter: Supporter) -> bool:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from campaign_site.core.pagecache import public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
+from campaign_site.core.sources import request_source_code
 from volunteers.consent import JOIN_BUTTON, JOIN_STATEMENT, PREFERENCES_STATEMENT
 from volunteers.data_copy import supporter_data_copy
 from volunteers.forms import JoinForm, PreferencesForm
@@ -99,6 +100,7 @@ def join(request):
                     wants_canvass_alerts=data["wants_canvass_alerts"],
                     wants_phonebank_alerts=data["wants_phonebank_alerts"],
                     wants_phone_calls=data["wants_phone_calls"],
+                    source_code=request_source_code(request),
                 )
             except ValidationError as error:
                 form.add_error("email", error)

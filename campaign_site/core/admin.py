@@ -9,17 +9,67 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from campaign_site.core.forms import PoundsField, pence_as_pounds
-from campaign_site.core.models import AuditEvent, CampaignSettings, OutboundEmail, User
+from campaign_site.core.images import LOGO_RULES, PHOTO_RULES, picture_check
+from campaign_site.core.models import (
+    AuditEvent,
+    CampaignSettings,
+    OutboundEmail,
+    SourceCode,
+    User,
+)
 from campaign_site.core.seed import CAMPAIGN
 from campaign_site.core.selectors import campaign_settings_get
 from campaign_site.core.services import campaign_settings_update, mail_check_send
+from campaign_site.core.sources import (
+    pounds_text,
+    source_code_save,
+    source_codes_with_totals,
+    source_links,
+)
 from campaign_site.core.two_factor import two_factor_enrolment_token, two_factor_has_device
 
 
 class CampaignSettingsForm(forms.ModelForm):
+    photo_upload = forms.FileField(
+        label="Candidate's photo",
+        required=False,
+        help_text="JPEG, PNG or WebP, up to 10 MB, at least 480x600 pixels. It is shown as a "
+        "4:5 portrait (cropped from the middle, a little above it) on the home page and the "
+        "share images. Location and camera details in the file are removed.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    photo_remove = forms.BooleanField(label="Remove the photo", required=False)
+    logo_upload = forms.FileField(
+        label="Campaign logo",
+        required=False,
+        help_text="PNG (transparency is kept), JPEG or WebP, up to 10 MB. Shown at the top of "
+        "every email.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    logo_remove = forms.BooleanField(label="Remove the logo", required=False)
+
+    def clean_photo_upload(self):
+        upload = self.cleaned_data.get("photo_upload")
+        return picture_check(upload, rules=PHOTO_RULES) if upload else None
+
+    def clean_logo_upload(self):
+        upload = self.cleaned_data.get("logo_upload")
+        return picture_check(upload, rules=LOGO_RULES) if upload else None
+
+    def _post_clean(self):
+        # The model checks that a photo or logo has its description: tell it what there
+        # will be (the service stores the new picture, or forgets a removed one).
+        for which in ("photo", "logo"):
+            if self.cleaned_data.get(f"{which}_upload"):
+                setattr(self.instance, which, {"new": True})
+            elif self.cleaned_data.get(f"{which}_remove"):
+                setattr(self.instance, which, {})
+        super()._post_clean()
+
     # Shown and typed in pounds; stored in pence (target_pence), as all money is.
     target = PoundsField(
         label="Fundraising target (£)",
@@ -33,6 +83,8 @@ class CampaignSettingsForm(forms.ModelForm):
         fields = [
             *(name for name in CAMPAIGN if name != "target_pence"),
             "volunteer_data_retained_until",
+            "photo_alt",
+            "logo_alt",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -78,6 +130,21 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
             "Copy on the home page",
             {"fields": ["why_standing", "phonebank_copy", "canvass_copy", "donate_copy"]},
         ),
+        (
+            "Photo and logo",
+            {
+                "fields": [
+                    "photo_preview",
+                    "photo_upload",
+                    "photo_alt",
+                    "photo_remove",
+                    "logo_preview",
+                    "logo_upload",
+                    "logo_alt",
+                    "logo_remove",
+                ]
+            },
+        ),
         ("Fundraising", {"fields": ["target"]}),
         (
             "Imprint (shown on every page and email)",
@@ -102,10 +169,37 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
         return f"£{pence_as_pounds(campaign.target_pence)}"
 
     def get_readonly_fields(self, request, obj=None):
+        previews = ["photo_preview", "logo_preview"]
         # Retention erases every volunteer's data when the date passes: superusers only.
         if request.user.is_superuser:
-            return []
-        return ["volunteer_data_retained_until"]
+            return previews
+        return [*previews, "volunteer_data_retained_until"]
+
+    @admin.display(description="Current photo")
+    def photo_preview(self, obj):
+        sizes = obj.photo_sizes if obj else []
+        if not sizes:
+            return "No photo yet."
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="{}">',
+            sizes[0]["jpeg_url"],
+            sizes[0]["width"],
+            sizes[0]["height"],
+            obj.photo_alt,
+        )
+
+    @admin.display(description="Current logo")
+    def logo_preview(self, obj):
+        logo = obj.logo_email if obj else None
+        if not logo:
+            return "No logo yet."
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="{}">',
+            logo["url_1x"],
+            logo["width"],
+            logo["height"],
+            obj.logo_alt,
+        )
 
     def changelist_view(self, request, extra_context=None):
         # One row: go straight to it.
@@ -145,7 +239,13 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.pk = 1
-        campaign_settings_update(campaign=obj)
+        campaign_settings_update(
+            campaign=obj,
+            photo=form.cleaned_data.get("photo_upload"),
+            photo_remove=form.cleaned_data.get("photo_remove", False),
+            logo=form.cleaned_data.get("logo_upload"),
+            logo_remove=form.cleaned_data.get("logo_remove", False),
+        )
 
 
 @admin.register(OutboundEmail)
@@ -232,3 +332,64 @@ class CampaignUserAdmin(UserAdmin):
             "links": links,
         }
         return TemplateResponse(request, "admin/two_factor/links.html", context)
+
+
+@admin.register(SourceCode)
+class SourceCodeAdmin(admin.ModelAdmin):
+    """Codes for the links organisers share, with the links to copy and their totals only:
+    nothing here says who came from which link."""
+
+    list_display = ["code", "description", "is_active", "joins", "signups", "gifts", "raised"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "description"]
+    fields = ["code", "description", "is_active", "links_to_copy", "totals"]
+    readonly_fields = ["links_to_copy", "totals"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A code already in links out there keeps its spelling: stop it instead.
+        return [*self.readonly_fields, "code"] if obj else self.readonly_fields
+
+    def get_queryset(self, request):
+        return source_codes_with_totals(super().get_queryset(request))
+
+    @admin.display(description="joined", ordering="joins")
+    def joins(self, obj):
+        return obj.joins
+
+    @admin.display(description="signed up", ordering="signups")
+    def signups(self, obj):
+        return obj.signups
+
+    @admin.display(description="gifts", ordering="gifts")
+    def gifts(self, obj):
+        return obj.gifts
+
+    @admin.display(description="raised (first payments)", ordering="raised_pence")
+    def raised(self, obj):
+        return pounds_text(obj.raised_pence)
+
+    @admin.display(description="Links to copy")
+    def links_to_copy(self, obj):
+        if not obj or not obj.pk:
+            return "Save the code to get its links."
+        return format_html_join(
+            "",
+            '<p><label>{}<br><input type="url" readonly value="{}" class="vLargeTextField"'
+            ' aria-label="{} link"></label></p>',
+            ((label, url, label) for label, url in source_links(obj.code)),
+        )
+
+    @admin.display(description="Totals")
+    def totals(self, obj):
+        if not obj or not obj.pk:
+            return "-"
+        return (
+            f"{obj.joins} joined the list, {obj.signups} signed up for a session, "
+            f"{obj.gifts} gave ({pounds_text(obj.raised_pence)})."
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        source_code_save(source=obj)

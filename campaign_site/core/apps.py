@@ -20,6 +20,23 @@ class CampaignSiteConfig(AppConfig):
         # Once per migrate, after every app's tables and permissions exist.
         post_migrate.connect(roles_sync_after_migrate, sender=self, dispatch_uid="campaign-roles")
 
+        from campaign_site.core.share import home_share_card, share_kind_register
+
+        share_kind_register("home", home_share_card)
+
+        from campaign_site.core.panels import Panel, panel_register
+        from campaign_site.core.sources import source_totals
+
+        panel_register(
+            Panel(
+                slot="dashboard",
+                order=40,
+                template="campaign_site/admin/_sources_dashboard.html",
+                context=lambda request: {"sources": source_totals()},
+                visible=lambda request: request.user.has_perm("campaign_site.view_sourcecode"),
+            )
+        )
+
 
 class CampaignAdminConfig(admin_apps.AdminConfig):
     """Django's admin, on the site class that adds lockout and two-factor sign-in."""

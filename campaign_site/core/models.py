@@ -1,8 +1,18 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+
+def _media_url(name: str) -> str:
+    return default_storage.url(name)
+
+
+def _absolute(url: str) -> str:
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
 
 
 class User(AbstractUser):
@@ -55,6 +65,23 @@ class CampaignSettings(models.Model):
     twitter_url = models.URLField(blank=True)
     facebook_url = models.URLField(blank=True)
     instagram_url = models.URLField(blank=True)
+    # What `campaign_site.core.images` kept of the uploaded pictures (file names and sizes);
+    # set only through `campaign_settings_update`, never typed in.
+    photo = models.JSONField("candidate's photo", default=dict, blank=True, editable=False)
+    photo_alt = models.CharField(
+        "photo description",
+        max_length=200,
+        blank=True,
+        help_text="What the photo shows, for people who cannot see it, e.g. "
+        "'Chris Williamson smiling, outside Derby Council House'.",
+    )
+    logo = models.JSONField("campaign logo", default=dict, blank=True, editable=False)
+    logo_alt = models.CharField(
+        "logo description",
+        max_length=200,
+        blank=True,
+        help_text="The words in the logo, or what it shows, for people who cannot see it.",
+    )
     volunteer_data_retained_until = models.DateField(
         "keep volunteer data until",
         null=True,
@@ -74,6 +101,41 @@ class CampaignSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate_name} for {self.constituency}"
+
+    def clean(self):
+        errors = {}
+        if self.photo and not self.photo_alt.strip():
+            errors["photo_alt"] = "Describe the photo for people who cannot see it."
+        if self.logo and not self.logo_alt.strip():
+            errors["logo_alt"] = "Give the logo's words or describe it."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def photo_sizes(self) -> list[dict]:
+        """The photo's stored sizes, smallest first, with their URLs."""
+        return [
+            {**size, "webp_url": _media_url(size["webp"]), "jpeg_url": _media_url(size["jpeg"])}
+            for size in self.photo.get("sizes", [])
+        ]
+
+    @property
+    def photo_fallback(self) -> dict | None:
+        """The size an old browser without srcset gets (a phone's width)."""
+        sizes = self.photo_sizes
+        return next((s for s in sizes if s["width"] >= 480), sizes[-1]) if sizes else None
+
+    @property
+    def logo_email(self) -> dict | None:
+        """The logo for emails: absolute URLs on SITE_URL (emails are read elsewhere)."""
+        if not self.logo:
+            return None
+        return {
+            "width": self.logo["width"],
+            "height": self.logo["height"],
+            "url": _absolute(_media_url(self.logo["png_2x"])),
+            "url_1x": _absolute(_media_url(self.logo["png"])),
+        }
 
     @property
     def imprint(self) -> str:
@@ -183,3 +245,75 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.what} ({self.rows}) by {self.actor_name}"
+
+
+class ShareImage(models.Model):
+    """One drawn version of a page's share image, kept in media storage (`share/`).
+
+    The row is inserted before the image is drawn, in the same transaction, so the unique
+    version is the lock: a second request for it waits, then serves the same file."""
+
+    kind = models.CharField(max_length=30)
+    key = models.CharField(max_length=150, blank=True)
+    version = models.CharField(max_length=32)
+    name = models.CharField("file", max_length=300)
+    bytes = models.PositiveIntegerField(default=0)
+    made_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key", "version"], name="share_image_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SourceCode(models.Model):
+    """A code organisers put in the links they share (`/donate/?source=fb-leaflet-dec`), to
+    see which posts and leaflets bring people in. Only totals are kept (SourceCount)."""
+
+    code = models.SlugField(
+        max_length=50,
+        unique=True,
+        help_text="Lower-case letters, digits and hyphens, e.g. fb-leaflet-dec.",
+    )
+    description = models.CharField(
+        max_length=200, blank=True, help_text="Where the links are used, e.g. 'December leaflet'."
+    )
+    is_active = models.BooleanField(
+        "counting", default=True, help_text="Off: visits with this code are no longer counted."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "code"]
+        verbose_name = "source code"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class SourceCount(models.Model):
+    """How many times visitors who arrived with a code went on to do one thing: a counter,
+    never a record of who (nothing here points to a person)."""
+
+    class Action(models.TextChoices):
+        JOIN = "join", "Joined the list"
+        SIGNUP = "signup", "Signed up for a session"
+        GIFT = "gift", "Gave"
+
+    source = models.ForeignKey(SourceCode, on_delete=models.CASCADE, related_name="counts")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    count = models.PositiveIntegerField(default=0)
+    amount_pence = models.PositiveBigIntegerField(
+        default=0, help_text="For gifts: the money of their first payment."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "action"], name="source_count_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.get_action_display()} ({self.count})"

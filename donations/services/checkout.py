@@ -36,6 +36,7 @@ class GiftDetails:
     postcode: str = ""
     permissible_source: str = ""
     declared: bool = False
+    source_code: str = ""  # the link's code this visit came with (counted on payment)
 
 
 def donation_create(*, gift: GiftDetails, now: datetime | None = None) -> tuple[Donation, bool]:
@@ -71,6 +72,7 @@ def donation_create(*, gift: GiftDetails, now: datetime | None = None) -> tuple[
         permissible_source=gift.permissible_source if over_threshold else "",
         declared_at=now if over_threshold and gift.declared else None,
         created_at=now,
+        source_code=gift.source_code,
     )
     donation.full_clean(exclude=["donor"], validate_unique=False)
     try:

@@ -30,8 +30,10 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
 
+from campaign_site.core.models import SourceCount
 from campaign_site.core.outbox import outbox_enqueue
 from campaign_site.core.pagecache import public_pages_invalidate
+from campaign_site.core.sources import source_credit
 from donations.models import (
     CHECK_DAYS,
     ChargeRefundTotal,
@@ -234,6 +236,7 @@ def donation_recompute(*, donation: Donation) -> Donation:
             payment.save(update_fields=["refunded_pence"])
 
     before = (donation.received_pence, donation.refunded_pence, donation.status)
+    first_payment = donation.first_received_at is None
     donation.received_pence = sum(p.amount_pence for p in payments)
     donation.refunded_pence = sum(p.refunded_pence for p in payments)
     donation.first_received_at = min((p.received_at for p in payments), default=None)
@@ -244,6 +247,14 @@ def donation_recompute(*, donation: Donation) -> Donation:
             donation.check_deadline = donation.first_received_at + timedelta(days=CHECK_DAYS)
         else:
             donation.check_status = Donation.Check.NOT_NEEDED
+    if first_payment and donation.first_received_at and donation.source_code:
+        # Counted once, with the first payment; then the gift keeps no trace of the link.
+        source_credit(
+            code=donation.source_code,
+            action=SourceCount.Action.GIFT,
+            amount_pence=donation.received_pence,
+        )
+        donation.source_code = ""
     donation.save()
     if before[:2] != (donation.received_pence, donation.refunded_pence):
         progress_invalidate()

@@ -10,7 +10,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from campaign_site.core.models import SourceCount
 from campaign_site.core.pagecache import public_pages_invalidate
+from campaign_site.core.sources import source_credit
 from events.emails import rsvp_email_send
 from events.models import Event, Rsvp
 from events.selectors import event_page_topic
@@ -65,6 +67,7 @@ def rsvp_create(
     wants_phone_calls: bool = False,
     page: str = "",
     now: datetime | None = None,
+    source_code: str = "",
 ) -> SignupOutcome:
     """Give the person a place, or a place on the waiting list, and email them.
 
@@ -105,6 +108,7 @@ def rsvp_create(
         rsvp.full_clean(exclude=["event", "supporter"], validate_unique=False)
         rsvp.save()
         going = rsvp.status == Rsvp.Status.GOING
+        source_credit(code=source_code, action=SourceCount.Action.SIGNUP)
         rsvp_email_send(
             rsvp=rsvp,
             key=f"rsvp-{'confirm' if going else 'waiting'}:{rsvp.pk}:{_stamp(now)}",
@@ -112,7 +116,13 @@ def rsvp_create(
             attach_calendar=going,
         )
     if join_mailing_list:
-        _join_mailing_list(event=event, supporter=supporter, first_name=first_name, page=page)
+        _join_mailing_list(
+            event=event,
+            supporter=supporter,
+            first_name=first_name,
+            page=page,
+            source_code=source_code,
+        )
     if wants_phone_calls:
         supporter_phone_consent_give(
             supporter=supporter, phone=phone, source=Supporter.Source.RSVP, page=page
@@ -120,7 +130,9 @@ def rsvp_create(
     return SignupOutcome(event=event, full=full, waiting_position=waiting_position)
 
 
-def _join_mailing_list(*, event: Event, supporter: Supporter, first_name: str, page: str) -> None:
+def _join_mailing_list(
+    *, event: Event, supporter: Supporter, first_name: str, page: str, source_code: str
+) -> None:
     from volunteers.services import supporter_subscribe
 
     supporter_subscribe(
@@ -132,6 +144,7 @@ def _join_mailing_list(*, event: Event, supporter: Supporter, first_name: str, p
         wants_updates=True,
         wants_canvass_alerts=event.kind == Event.Kind.CANVASS,
         wants_phonebank_alerts=event.kind == Event.Kind.PHONEBANK,
+        source_code=source_code,
     )
 
 

@@ -17,6 +17,7 @@ ROLES = ["Organiser", "Agent", "Data manager"]
 # page -> roles that may open it (a superuser may open all of them)
 PAGES = {
     "campaign_site_campaignsettings": {"Organiser"},
+    "campaign_site_sourcecode": {"Organiser", "Agent"},
     "campaign_site_outboundemail": set(),
     "campaign_site_auditevent": set(),
     "campaign_site_user": set(),

@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import subprocess
 import sys
@@ -170,3 +171,24 @@ print(options["max_request_body_size"])
 
     assert with_dsn.stdout.split() == ["True", "False", "never"], with_dsn.stderr
     assert without.stdout.split()[0] == "False", without.stderr
+
+
+def test_media_live_under_var_and_s3_needs_django_storages(tmp_path):
+    code = "import django; django.setup(); from django.conf import settings; "
+    shown = "print(settings.MEDIA_ROOT, settings.MEDIA_SERVE, settings.STORAGES['default'])"
+    local = run_python(code + shown, {"DJANGO_DEBUG": "1"}, tmp_path)
+    assert local.returncode == 0, local.stderr
+    assert local.stdout.startswith(f"{tmp_path / 'media'} True ")
+    assert "FileSystemStorage" in local.stdout
+
+    s3 = run_python(
+        code + "print(settings.STORAGES['default'])",
+        {"DJANGO_DEBUG": "1", "MEDIA_S3_BUCKET": "campaign-media", "SITE_URL": "https://c.org"},
+        tmp_path,
+    )
+    if importlib.util.find_spec("storages") is None:  # the site's own requirements: refused
+        assert s3.returncode != 0
+        assert "pip install 'django-storages[s3]==1.14.6'" in s3.stderr
+    else:  # installed for production: on the bucket, with URLs on the site's /media/
+        assert s3.returncode == 0, s3.stderr
+        assert "S3Storage" in s3.stdout and "'custom_domain': 'c.org/media'" in s3.stdout

@@ -14,8 +14,13 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.storage import default_storage
 
+from campaign_site.core.images import PHOTO_RULES, picture_check
+from campaign_site.core.selectors import campaign_settings_get
+from campaign_site.core.services import campaign_settings_update
 from tests.performance.conftest import public_pages
+from tests.support.pictures import jpeg_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -64,13 +69,29 @@ def _static_file(url: str) -> Path:
     return Path(staticfiles_storage.path(name))
 
 
+def _own_file(url: str) -> Path:
+    """A static file, or an uploaded picture in media storage."""
+    if url.startswith(settings.MEDIA_URL):
+        return Path(default_storage.path(url.removeprefix(settings.MEDIA_URL)))
+    return _static_file(url)
+
+
 def _is_own(url: str) -> bool:
     parts = urlsplit(url)
     return not parts.scheme and not parts.netloc and url.startswith("/")
 
 
+@pytest.fixture
+def with_photo(handful):
+    """The candidate's photo set, as a campaign would have it (a camera-sized portrait)."""
+    campaign = campaign_settings_get()
+    campaign.photo_alt = "The candidate"
+    photo = picture_check(jpeg_upload(size=(2400, 3000)), rules=PHOTO_RULES)
+    campaign_settings_update(campaign=campaign, photo=photo)
+
+
 @pytest.mark.parametrize("page", HTML_PAGES)
-def test_each_public_page_fits_the_budget_from_its_own_origin(client, handful, page):
+def test_each_public_page_fits_the_budget_from_its_own_origin(client, handful, with_photo, page):
     response = client.get(_resolve(page))
     assert response.status_code == 200
     html = response.content
@@ -93,13 +114,19 @@ def test_each_public_page_fits_the_budget_from_its_own_origin(client, handful, p
 
 
 @pytest.mark.parametrize("page", HTML_PAGES)
-def test_images_are_sized_for_phones(client, handful, page):
+def test_images_are_sized_for_phones(client, handful, with_photo, page):
     found = Resources()
     found.feed(client.get(_resolve(page)).content.decode())
+    if page == "/":
+        assert found.images, "the home page shows the candidate's photo"
     for image in found.images:
         assert image.get("width") and image.get("height"), f"{image} has no size"
         assert int(image["width"]) <= MAX_IMAGE_WIDTH, image
-        assert _static_file(image["src"]).stat().st_size <= MAX_IMAGE_BYTES, image
+        assert _own_file(image["src"]).stat().st_size <= MAX_IMAGE_BYTES, image
+        for candidate in filter(None, image.get("srcset", "").split(", ")):
+            url, width = candidate.split()
+            assert int(width.removesuffix("w")) <= MAX_IMAGE_WIDTH, candidate
+            assert _own_file(url).stat().st_size <= MAX_IMAGE_BYTES, candidate
 
 
 def test_static_files_are_compressed_and_named_by_content(client, handful):

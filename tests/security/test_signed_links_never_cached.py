@@ -48,6 +48,9 @@ PUBLIC_UNSIGNED = {
     "donations:donate",
     "donations:thanks",
     "donations:stripe_webhook",
+    "media",  # uploaded pictures (the candidate's photo, the logo)
+    "share_image",  # the share images of public pages
+    "share_image_of",
 }
 
 
