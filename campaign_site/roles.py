@@ -27,6 +27,8 @@ ROLES: dict[str, list[str]] = {
         "volunteers.send_update",
         "campaign_site.view_campaignsettings",
         "campaign_site.change_campaignsettings",
+        "phonebank.view_phonebanksettings",
+        "phonebank.change_phonebanksettings",
     ],
     "Agent": [
         "donations.view_donation",

@@ -13,6 +13,7 @@ from campaign_site.core.outbox import outbox_enqueue
 from campaign_site.core.text import render_organiser_text
 from events.ics import event_ics_attachment, event_url, google_calendar_url
 from events.models import Event, Rsvp
+from events.phonebank.tokens import caller_url
 from events.tokens import rsvp_cancel_token
 
 
@@ -50,8 +51,17 @@ def rsvp_email_context(rsvp: Rsvp) -> dict:
         cancel_url=rsvp_cancel_url(rsvp),
         location=event.private_location,
         online_link=event.online_link if event.is_online else "",
+        calling_url=_calling_url(rsvp),
     )
     return context
+
+
+def _calling_url(rsvp: Rsvp) -> str:
+    """The caller's own link to the calling screen, for a place at a phonebank session."""
+    event = rsvp.event
+    if event.kind != Event.Kind.PHONEBANK or event.is_cancelled:
+        return ""
+    return caller_url(rsvp) if rsvp.status == Rsvp.Status.GOING else ""
 
 
 def rsvp_email_send(

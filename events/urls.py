@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from events import views
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.calendar, name="calendar"),
     path("calendar.ics", views.feed_ics, name="feed_ics"),
     path("cancel/<str:token>/", views.rsvp_cancel_view, name="rsvp_cancel"),
+    path("calling/", include("events.phonebank.urls")),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/signed-up/", views.signed_up, name="signed_up"),
     path("<slug:slug>/calendar.ics", views.detail_ics, name="detail_ics"),

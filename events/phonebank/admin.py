@@ -1,0 +1,1 @@
+from events.phonebank.admin_hours import PhonebankSettingsAdmin  # noqa: F401
