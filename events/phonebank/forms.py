@@ -54,7 +54,7 @@ class CallForm(forms.Form):
         error_messages={"required": "Choose how the call went."},
     )
     callback_at = forms.DateTimeField(
-        label="When to call back (UK time)",
+        label="When to call them back (UK time)",
         required=False,
         input_formats=[CALLBACK_FORMAT, "%Y-%m-%d %H:%M"],
         error_messages={"invalid": "Enter the day and time to call back, e.g. 2026-12-05 18:30."},

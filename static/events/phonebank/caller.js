@@ -64,6 +64,7 @@
     var volunteer = find("volunteer");
     var steps = panels.filter(function (panel) { return panel.getAttribute("data-panel") === "step"; });
     var callback = form.querySelector("[data-callback]");
+    var summary = form.querySelector("[data-save-summary]");
     var path = [];
 
     function result() {
@@ -136,7 +137,16 @@
       }
     }
 
-    function go(panel) { path.push(panel); show(panel); }
+    function go(panel) {
+      if (panel === save && summary) {
+        var checked = resultPanel.querySelector("input[name=result]:checked");
+        var label = checked ? form.querySelector('label[for="' + checked.id + '"]') : null;
+        summary.textContent = label ? "How the call went: " + label.textContent + "." : "";
+        summary.hidden = !label;
+      }
+      path.push(panel);
+      show(panel);
+    }
 
     function back() {
       if (path.length > 1) { path.pop(); show(path[path.length - 1]); }
@@ -181,7 +191,7 @@
     form.classList.add("js-steps");
     panels.forEach(function (panel) { if (panel !== save) { nav(panel, true); } });
     nav(save, false);
-    save.insertBefore(save.lastChild, save.firstChild); // Back above the Save button
+    save.insertBefore(save.lastChild, save.querySelector("button[type=submit]")); // Back above Save
     resultPanel.addEventListener("change", toggleCallback);
     toggleCallback();
 
