@@ -2,7 +2,11 @@
 
 - Organiser: sessions and their sign-ups, updates to the list, the campaign's copy.
 - Agent: donations, their permissibility checks and the spending-return export.
-- Data manager: supporters (search, export, erasure), sign-up exports.
+- Data manager: supporters (search, export, erasure), sign-up exports, phonebank results
+  exports.
+- The phonebank: the Organiser builds call lists and scripts, imports contacts, keeps the
+  do-not-call list, suspends callers and reads results; exporting results is the Data
+  manager's (a separate permission, like every export).
 
 Exports of personal data are separate permissions. No role manages accounts, groups or
 two-factor devices, and none reads the outbox (it holds receipts and working links): only a
@@ -27,6 +31,29 @@ ROLES: dict[str, list[str]] = {
         "volunteers.send_update",
         "campaign_site.view_campaignsettings",
         "campaign_site.change_campaignsettings",
+        # Phonebank: lists, scripts, results, the do-not-call list, callers; imports.
+        "phonebank.add_calllist",
+        "phonebank.change_calllist",
+        "phonebank.view_calllist",
+        "phonebank.add_script",
+        "phonebank.change_script",
+        "phonebank.delete_script",
+        "phonebank.view_script",
+        "phonebank.add_scriptstep",
+        "phonebank.change_scriptstep",
+        "phonebank.delete_scriptstep",
+        "phonebank.view_scriptstep",
+        "phonebank.view_contact",
+        "phonebank.view_callassignment",
+        "phonebank.view_callrecord",
+        "phonebank.add_donotcall",
+        "phonebank.view_donotcall",
+        "phonebank.add_callersuspension",
+        "phonebank.change_callersuspension",
+        "phonebank.view_callersuspension",
+        "phonebank.add_contactimport",
+        "phonebank.view_contactimport",
+        "phonebank.import_contacts",
         "phonebank.view_phonebanksettings",
         "phonebank.change_phonebanksettings",
     ],
@@ -54,5 +81,9 @@ ROLES: dict[str, list[str]] = {
         "events.view_event",
         "events.view_rsvp",
         "events.export_rsvps",
+        "phonebank.view_calllist",
+        "phonebank.view_callrecord",
+        "phonebank.view_donotcall",
+        "phonebank.export_results",
     ],
 }

@@ -219,6 +219,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.tasks.update_fan_out_sweep_task",
         "schedule": crontab(minute="*"),
     },
+    # Phonebank: holds long past their 15 minutes go back to the pool (counts stay true).
+    "phonebank-sweep": {
+        "task": "events.phonebank.tasks.phonebank_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Phonebank: political-opinion answers on the retention date, the rest after it.
+    "phonebank-retention": {
+        "task": "events.phonebank.tasks.phonebank_retention_task",
+        "schedule": crontab(hour="3", minute="15"),
+    },
     # Erase volunteers' personal data once the campaign's retention date has passed.
     "retention-erase": {
         "task": "volunteers.tasks.retention_erase_task",

@@ -94,6 +94,7 @@ class SupporterAdmin(admin.ModelAdmin):
         "name",
         "postcode",
         "phone",
+        "phone_consent_at",
         "wants_updates",
         "wants_canvass_alerts",
         "wants_phonebank_alerts",

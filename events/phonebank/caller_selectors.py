@@ -22,7 +22,11 @@ def caller_has_called(*, caller: Rsvp) -> bool:
 
 def record_answers_initial(*, record: CallRecord) -> dict:
     """A saved call's answers as the call form's initial values (for changing it)."""
-    initial: dict = {"result": record.result, "callback_at": record.callback_at}
+    initial: dict = {
+        "result": record.result,
+        "callback_at": record.callback_at,
+        "notes": record.notes,
+    }
     by_step: dict[int, list[str]] = {}
     for model in (CallAnswer, OpinionAnswer):
         for step_id, value in (

@@ -378,7 +378,8 @@ class CallRecord(models.Model):
 
 class AnswerBase(models.Model):
     record = models.ForeignKey(CallRecord, on_delete=models.CASCADE, related_name="+")
-    step = models.ForeignKey(ScriptStep, on_delete=models.CASCADE, related_name="+")
+    # A step with answers cannot be deleted (admin says so); answers go with their call.
+    step = models.ForeignKey(ScriptStep, on_delete=models.PROTECT, related_name="+")
     # One row per chosen option of a choice step; the text of a note step.
     value = models.TextField()
 

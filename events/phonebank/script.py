@@ -18,15 +18,20 @@ from events.phonebank.models import ScriptStep
 Kind = ScriptStep.Kind
 YES = "Yes"
 
-PLACEHOLDER = re.compile(r"\{(first name|your name|candidate|constituency)\}", re.IGNORECASE)
+PLACEHOLDER = re.compile(
+    r"\{(first name|first_name|name|your name|candidate|constituency)\}", re.IGNORECASE
+)
+ALIASES = {"first_name": "first name", "name": "first name"}
 
 
 def script_text_fill(text: str, *, values: Mapping[str, str]) -> str:
-    """'Hello, is that {first name}?' with the contact's first name (and {your name},
-    {candidate}, {constituency}); a placeholder with no value is left as written."""
+    """'Hello, is that {first name}?' with the contact's first name ({first_name} and
+    {name} too), and {your name}, {candidate}, {constituency}; a placeholder with no value
+    is left as written."""
 
     def swap(match: re.Match) -> str:
-        return values.get(match.group(1).lower()) or match.group(0)
+        key = match.group(1).lower()
+        return values.get(ALIASES.get(key, key)) or match.group(0)
 
     return PLACEHOLDER.sub(swap, text)
 
@@ -90,7 +95,7 @@ def script_walk(
         then = step_then(step, chosen)
         if then == "end":
             for later in ordered[index_of[position] + 1 :]:
-                reasons.setdefault(later.pk, f'the script ends after "{step.label}"')
+                reasons.setdefault(later.pk, f'the call ends after "{step.label}"')
             position = None
         elif then.startswith("step:"):
             target = _position(then)

@@ -10,19 +10,26 @@ For the caller's screen
     caller_changeable_records(*, caller: Rsvp) -> list[CallRecord]
         The caller's last three results (newest first): the ones they may change.
     script_steps(*, script: Script) -> list[ScriptStep]
-        Ordered; the fixed first step (CALL_RESULT_STEP) is not a row: see
-        `call_result_choices()`.
+        Ordered; the fixed first step (the call result) is not a row: it is CallResult,
+        see `call_result_choices()`.
     call_result_choices() -> list[tuple[str, str]]
 
-    The script is rendered by templates/events/phonebank/_script.html, with the context
-    {"script": Script, "steps": [ScriptStep], "result_choices": [(value, label)],
-     "contact": Contact | None, "preview": bool}; admin's preview renders the same.
+    The call sheet is `events.phonebank.forms.CallForm(data=None, *, steps=[ScriptStep])`
+    (fields: result, callback_at, notes, volunteer_email and "step_<id>" per question;
+    after is_valid(), `form.answers` is call_result_record()'s `answers`, with the script's
+    skip logic applied: events/phonebank/script.py), rendered by the partial
+    templates/events/phonebank/_script.html (its comment lists the context); the page around
+    it supplies <form>, the CSRF token and the submit button. The caller's screen
+    (events/phonebank/views.py) and admin's script preview render the same partial.
+    Numbers for display: `events.phonebank.phones.phone_for_display(e164)`; the dial link
+    is tel:<E.164>; `contact.postcode_district` is all of the postcode a caller may see.
 
 For organisers
     phonebank_results(*, call_list: CallList | None = None, session: Event | None = None,
                       now: datetime | None = None) -> PhonebankResults
         calls made, people reached, result mix, answers per question, callbacks due,
         calls per caller, with implausible-caller flags.
+    callbacks_due(*, call_list: CallList, now: datetime | None = None, limit: int = 50)
 """
 
 from dataclasses import dataclass, field
@@ -140,18 +147,21 @@ def phonebank_results(
     """Counts for organisers, for one list, one session, or both narrowed together."""
     now = now or timezone.now()
     records = CallRecord.objects.all()
-    assignments = CallAssignment.objects.filter(contact__in=Contact.objects.callable())
+    assignments = CallAssignment.objects.all()
     if call_list is not None:
         records = records.filter(call_list=call_list)
         assignments = assignments.filter(call_list=call_list)
     if session is not None:
         records = records.filter(caller__event=session)
         assignments = assignments.filter(call_list__sessions=session)
+    callable_now = Q(contact__in=Contact.objects.callable())
     mix = dict(records.values_list("result").annotate(n=Count("pk")).order_by())
     held = Q(status=CallAssignment.Status.HELD, held_until__gte=now)
     waiting = Q(status=CallAssignment.Status.WAITING) | Q(
         status=CallAssignment.Status.HELD, held_until__lt=now
     )
+    waiting &= callable_now
+    held &= callable_now
     callback = Q(last_result=CallResult.CALL_BACK) & waiting
     counts = assignments.aggregate(
         to_call_now=Count("pk", filter=waiting & Q(next_try_at__lte=now)),

@@ -291,6 +291,7 @@ class Screen:
                 result=data["result"],
                 answers=form.answers,
                 callback_at=data.get("callback_at"),
+                notes=data.get("notes") or "",
                 volunteer_email=data.get("volunteer_email") or "",
                 now=self.now,
             )
@@ -331,6 +332,7 @@ class Screen:
             summary=summary,
             left_out=form.left_out,
             volunteer_email=form.cleaned_data.get("volunteer_email"),
+            notes=form.cleaned_data.get("notes"),
         )
 
     def change(self):
@@ -348,6 +350,7 @@ class Screen:
                 record=record,
                 result=form.cleaned_data["result"],
                 answers=form.answers,
+                notes=form.cleaned_data.get("notes") or "",
                 callback_at=form.cleaned_data.get("callback_at"),
                 now=self.now,
             )

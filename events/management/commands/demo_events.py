@@ -1,7 +1,7 @@
 """Demo sessions for `make run`: canvassing around Derby North and phonebanks.
 
 Idempotent: a session whose slug exists is left alone. Only invented people, with
-example.org addresses, sign up.
+example.org addresses, sign up. Each phonebank gets a demo call list (events/phonebank/demo.py).
 """
 
 from datetime import datetime, timedelta
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from events.ics import LONDON
 from events.models import Event
+from events.phonebank.demo import phonebank_demo_add
 from events.services import event_create, event_publish, rsvp_create
 
 CANVASSES = [
@@ -60,6 +61,10 @@ class Command(BaseCommand):
             created += self._phonebank(_at(sat + timedelta(days=3), 18, 30), online=True)
             created += self._phonebank(_at(sat + timedelta(days=5), 18, 30), online=week % 2 == 1)
         self.stdout.write(self.style.SUCCESS(f"Demo sessions: {created} added."))
+        lists = phonebank_demo_add()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo call lists (made-up people, drama numbers): {lists} added.")
+        )
 
     @transaction.atomic
     def _canvass(self, area, starts_at, *, capacity, public=False) -> int:

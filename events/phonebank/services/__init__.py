@@ -5,24 +5,36 @@ its subclasses; bad input to a service is a Django `ValidationError` with a clea
 `actor` is the staff account doing it (None for a supporter or a periodic task); `now`
 defaults to `timezone.now()`.
 
-Call lists (organisers)
+Call lists and scripts (organisers)
     call_list_create(*, name: str, script: Script, sessions: Iterable[Event] = (),
                      retry_delay: timedelta = timedelta(hours=4), max_tries: int = 3,
                      actor: User | None = None) -> CallList
+    call_list_save(*, call_list: CallList, sessions: Iterable[Event],
+                   actor: User | None = None) -> CallList
+        Saves a new or changed list (admin's form); only phonebank sessions.
     call_list_add_supporters(*, call_list: CallList, postcode_districts: Sequence[str] = (),
                              interests: Sequence[str] = (), actor: User | None = None,
                              now: datetime | None = None) -> int
         Adds every supporter with a phone number and phone consent in force, filtered by
         postcode district ("DE22") and/or interest ("wants_canvass_alerts", ...); returns how
-        many joined the list (people already on it, or on the do-not-call list, are skipped).
+        many joined the list (people already on it, or on the do-not-call list, are skipped;
+        someone taken off after withdrawing who has agreed again comes back).
+    script_save(*, script: Script, steps: Sequence[ScriptStep],
+                deleted: Sequence[ScriptStep] = ()) -> Script
+    script_problems(*, steps: Sequence[ScriptStep]) -> list[str]
+        Positions used twice, jumps that do not lead further on, a political-opinion step
+        without an agreement step before it.
 
 Imports (organisers with phonebank.import_contacts)
-    contacts_import_preview(*, call_list: CallList, file: IO[bytes] | IO[str] | str,
-                            filename: str = "", actor: User | None = None,
+    contacts_import_preview(*, call_list: CallList, file: IO[bytes] | IO[str] | str | bytes,
+                            filename: str = "", consent_wording: str = PHONE_CALLS_LABEL,
+                            actor: User | None = None,
                             now: datetime | None = None) -> ContactImport
-        Parses the CSV (columns: first_name, surname, phone, postcode, consent_source,
-        consent_date; header names are matched loosely), stores the valid rows as pending
-        and lists refused ones with their reason. Changes no list.
+        Parses the CSV (name or first name + surname, phone, postcode, consent: where and
+        when, e.g. "street stall, 14 Nov", or a separate consent date column; headers are
+        matched loosely), stores the valid rows as pending and lists refused ones
+        (contact_import.refused: [{line, reason, name, phone (masked)}]). Changes no list.
+        Raises ImportFileError (a ValidationError) when the file as a whole is unusable.
     contacts_import_confirm(*, contact_import: ContactImport, actor: User | None = None,
                             now: datetime | None = None) -> int
         Adds the valid rows to the list (re-checking the do-not-call list and duplicates
@@ -73,6 +85,8 @@ Callers (organisers)
         once, and contact_claim_next / call_result_record refuse them.
     caller_suspension_lift(*, suspension: CallerSuspension, actor: User | None = None,
                            now: datetime | None = None) -> CallerSuspension
+        The caller's screen should check `selectors.caller_call_lists(caller=...)` (empty
+        when suspended) on every request; the services refuse a suspended caller anyway.
 
 Results
     phonebank_results_export(*, call_list: CallList, actor: User) -> str
@@ -80,10 +94,12 @@ Results
         political-opinion answers are not in it.
 
 Privacy
-    contacts_remove_for_supporter(*, supporter_id: int, reason: str,
+    contacts_remove_for_supporter(*, supporter_id: int, reason: str = CONSENT_WITHDRAWN,
                                   now: datetime | None = None) -> int
-        Phone consent withdrawn: the supporter's contacts leave every list at once.
+        Phone consent withdrawn: the supporter's contacts leave every list at once (on the
+        volunteers signal `supporter_phone_consent_changed`).
     contacts_erase_for_supporter(*, supporter_id: int, now: datetime | None = None) -> int
+        On `supporter_erased`: contacts, their answers and call notes.
     opinion_answers_erase_due(*, now: datetime | None = None) -> int
     phonebank_retention_erase_due(*, now: datetime | None = None) -> int
         Political-opinion answers go on the retention date itself; numbers, names,
@@ -115,13 +131,18 @@ from events.phonebank.services.imports import (
     contacts_import_confirm,
     contacts_import_preview,
 )
-from events.phonebank.services.lists import call_list_add_supporters, call_list_create
+from events.phonebank.services.lists import (
+    call_list_add_supporters,
+    call_list_create,
+    call_list_save,
+)
 from events.phonebank.services.privacy import (
     contacts_erase_for_supporter,
     contacts_remove_for_supporter,
     opinion_answers_erase_due,
     phonebank_retention_erase_due,
 )
+from events.phonebank.services.scripts import script_problems, script_save
 
 __all__ = [
     "CallerNotAllowed",
@@ -132,6 +153,7 @@ __all__ = [
     "call_holds_expire",
     "call_list_add_supporters",
     "call_list_create",
+    "call_list_save",
     "call_result_change",
     "call_result_record",
     "caller_release_all",
@@ -147,4 +169,6 @@ __all__ = [
     "opinion_answers_erase_due",
     "phonebank_results_export",
     "phonebank_retention_erase_due",
+    "script_problems",
+    "script_save",
 ]

@@ -12,6 +12,8 @@ from events.models import Event
 from events.phonebank.models import CallAssignment, CallList, Contact, DoNotCall, Script
 from volunteers.models import Consent, Supporter
 
+# The reason privacy.contacts_remove_for_supporter() gives; a new agreement undoes it.
+CONSENT_WITHDRAWN = "Agreement to be phoned withdrawn"
 SUPPORTER_INTERESTS = ("wants_updates", "wants_canvass_alerts", "wants_phonebank_alerts")
 
 
@@ -32,14 +34,23 @@ def call_list_create(
         max_tries=max_tries,
         created_by=actor,
     )
-    call_list.full_clean()
-    call_list.save()
+    return call_list_save(call_list=call_list, sessions=sessions, actor=actor)
+
+
+@transaction.atomic
+def call_list_save(*, call_list: CallList, sessions: Iterable[Event], actor=None) -> CallList:
+    """Save a new or changed list (admin's form) with the phonebank sessions it serves."""
     sessions = list(sessions)
     not_phonebanks = [event for event in sessions if event.kind != Event.Kind.PHONEBANK]
     if not_phonebanks:
         raise ValidationError(
             {"sessions": f"Only phonebank sessions can have a call list: {not_phonebanks[0]}."}
         )
+    if call_list.pk is None and call_list.created_by is None:
+        call_list.created_by = actor
+    call_list.name = call_list.name.strip()
+    call_list.full_clean()
+    call_list.save()
     call_list.sessions.set(sessions)
     return call_list
 
@@ -106,7 +117,14 @@ def call_list_add_supporters(
         ],
         now=now,
     )
-    return assignments_add(call_list=call_list, contacts=contacts, now=now)
+    # People who withdrew and have now agreed again come back onto the list.
+    revived = CallAssignment.objects.filter(
+        call_list=call_list,
+        contact__in=contacts,
+        status=CallAssignment.Status.REMOVED,
+        removed_reason=CONSENT_WITHDRAWN,
+    ).update(status=CallAssignment.Status.WAITING, removed_reason="", next_try_at=now)
+    return revived + assignments_add(call_list=call_list, contacts=contacts, now=now)
 
 
 def contacts_for_numbers(*, rows: list[dict], now: datetime, import_batch=None) -> list[Contact]:

@@ -27,10 +27,10 @@ from events.phonebank.models import (
     DoNotCall,
     OpinionAnswer,
 )
+from events.phonebank.services.lists import CONSENT_WITHDRAWN
 from volunteers.models import Supporter
 
 ERASED = "(erased)"
-CONSENT_WITHDRAWN = "Agreement to be phoned withdrawn"
 CHUNK = 1000
 
 

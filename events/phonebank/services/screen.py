@@ -67,6 +67,7 @@ def caller_result_save(
     result: str,
     answers: Mapping[int, str | Sequence[str]] | None = None,
     callback_at: datetime | None = None,
+    notes: str = "",
     volunteer_email: str = "",
     now: datetime | None = None,
 ) -> CallRecord:
@@ -80,6 +81,7 @@ def caller_result_save(
         assignment=assignment,
         result=result,
         answers=answers,
+        notes=notes,
         callback_at=callback_at,
         now=now,
     )
@@ -102,6 +104,7 @@ def caller_result_correct(
     record: CallRecord,
     result: str,
     answers: Mapping[int, str | Sequence[str]] | None = None,
+    notes: str = "",
     callback_at: datetime | None = None,
     now: datetime | None = None,
 ) -> CallRecord:
@@ -114,7 +117,7 @@ def caller_result_correct(
         record=record,
         result=result,
         answers=answers,
-        notes=record.notes,
+        notes=notes,
         callback_at=callback_at,
         now=now,
     )

@@ -51,7 +51,7 @@ def privacy_line(values=None):
 def then_text(then: str) -> str:
     """How a no-JavaScript form says where an answer leads."""
     if then == "end":
-        return "then end the script"
+        return "then end the call"
     if then.startswith("step:"):
         return f"then go to step {then.split(':', 1)[1]}"
     return ""

@@ -62,6 +62,7 @@
     if (!resultPanel || !save) { return; }
     var privacy = find("privacy");
     var volunteer = find("volunteer");
+    var notes = find("notes"); // shown with the Save button, whatever the result
     var steps = panels.filter(function (panel) { return panel.getAttribute("data-panel") === "step"; });
     var callback = form.querySelector("[data-callback]");
     var summary = form.querySelector("[data-save-summary]");
@@ -129,7 +130,9 @@
     }
 
     function show(panel) {
-      panels.forEach(function (other) { other.hidden = other !== panel; });
+      panels.forEach(function (other) {
+        other.hidden = other !== panel && !(other === notes && panel === save);
+      });
       var title = panel.querySelector(".script-step-title, legend, button");
       if (title && path.length > 1) {
         if (!title.hasAttribute("tabindex") && title.tagName !== "BUTTON") { title.setAttribute("tabindex", "-1"); }
@@ -189,7 +192,7 @@
     }
 
     form.classList.add("js-steps");
-    panels.forEach(function (panel) { if (panel !== save) { nav(panel, true); } });
+    panels.forEach(function (panel) { if (panel !== save && panel !== notes) { nav(panel, true); } });
     nav(save, false);
     save.insertBefore(save.lastChild, save.querySelector("button[type=submit]")); // Back above Save
     resultPanel.addEventListener("change", toggleCallback);
@@ -198,7 +201,7 @@
     form.addEventListener("submit", function () {
       // Send only what the caller was asked: answers on steps not taken are cleared.
       panels.forEach(function (panel) {
-        if (panel === resultPanel || path.indexOf(panel) !== -1) { return; }
+        if (panel === resultPanel || panel === notes || path.indexOf(panel) !== -1) { return; }
         inputsOf(panel).forEach(function (input) {
           if (input.type === "radio" || input.type === "checkbox") { input.checked = false; } else { input.value = ""; }
         });

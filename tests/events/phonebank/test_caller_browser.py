@@ -148,7 +148,7 @@ def test_a_first_time_caller_from_the_email_to_done_for_today(
     assert panel(page).get_by_text("How do you plan to vote?").is_visible()
     page.get_by_label("Chris").check()
     next_step(page)
-    page.get_by_label("No (then end the script)").check()
+    page.get_by_label("No (then end the call)").check()
     next_step(page)  # the script ends: straight to the volunteer's email
     assert panel(page).get_by_label("Their email address (optional)").is_visible()
     assert_page_is_clean(browser_page, live_server)
@@ -165,7 +165,7 @@ def test_a_first_time_caller_from_the_email_to_done_for_today(
     next_step(page)
     assert page.get_by_text("Say when to call them back.").is_visible()
     callback = (timezone.localtime() + timedelta(days=2)).replace(hour=18, minute=30)
-    page.get_by_label("When to call them back (UK time)").fill(f"{callback:%Y-%m-%dT%H:%M}")
+    page.get_by_label("When should we call back? (UK time)").fill(f"{callback:%Y-%m-%dT%H:%M}")
     next_step(page)
     page.get_by_role("button", name="Save and continue").click()
     page.wait_for_load_state()

@@ -418,7 +418,7 @@ def test_answers_the_script_skipped_are_left_out_and_the_caller_is_told(
         )
     )
 
-    assert 'Your answer to "Note" was not saved: the script ends after "Help".' in response
+    assert 'Your answer to "Note" was not saved: the call ends after "Help".' in response
     assert list(CallAnswer.objects.values_list("value", flat=True)) == ["No"]
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('phonebank', '0001_initial'),
+        ('phonebank', '0002_answers_keep_their_steps'),
     ]
 
     operations = [
