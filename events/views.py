@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from campaign_site.core.pagecache import public_page
@@ -150,6 +151,8 @@ def detail_ics(request, slug):
     return _ics_response(calendar_build([event], private=False), f"{event.slug}.ics")
 
 
+# It names the session a person is going to, a political opinion: no cache may keep it.
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def rsvp_cancel_view(request, token):
     rsvp = rsvp_from_cancel_token(token=token)
