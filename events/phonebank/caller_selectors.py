@@ -11,7 +11,7 @@ def caller_from_token(*, token: str) -> Rsvp | None:
     uid = rsvp_uid_from_caller_token(token)
     if uid is None:
         return None
-    return Rsvp.objects.select_related("event", "supporter").filter(uid=uid).first()
+    return Rsvp.objects.select_related("event").filter(uid=uid).first()
 
 
 def caller_has_called(*, caller: Rsvp) -> bool:

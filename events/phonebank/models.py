@@ -337,6 +337,12 @@ class CallAssignment(models.Model):
         indexes = [
             models.Index(fields=["call_list", "status", "next_try_at"]),
             models.Index(fields=["held_by", "status"]),
+            # Call-backs come before everyone else: found without walking the whole list.
+            models.Index(
+                fields=["call_list", "next_try_at"],
+                condition=Q(status="waiting", last_result="call_back"),
+                name="assignment_callbacks_waiting",
+            ),
         ]
 
     def __str__(self) -> str:

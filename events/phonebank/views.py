@@ -24,7 +24,7 @@ from events.phonebank.caller_selectors import (
 )
 from events.phonebank.forms import CallForm
 from events.phonebank.hours import calling_window, phonebank_settings_get, when_text
-from events.phonebank.models import CallResult, Script
+from events.phonebank.models import CallResult, Script, ScriptStep
 from events.phonebank.phones import phone_for_display
 from events.phonebank.selectors import (
     caller_call_lists,
@@ -92,6 +92,7 @@ class Screen:
     def render(self, mode: str, status: int = 200, **context):
         campaign = campaign_settings_get()
         base = {
+            "campaign": campaign,
             "mode": mode,
             "event": self.event,
             "caller": self.caller,
@@ -150,7 +151,7 @@ class Screen:
         return self.render("ready")
 
     def call_page(self, hold, form: CallForm | None = None):
-        steps = script_steps(script=hold.call_list.script)
+        steps = _steps(hold.call_list.script_id)
         held_seconds = max(0, int((hold.held_until - self.now).total_seconds()))
         return self.render(
             "call",
@@ -162,7 +163,6 @@ class Screen:
             steps=steps,
             call_form=form or CallForm(steps=steps, now=self.now),
             result_choices=CallResult.choices,
-            script=hold.call_list.script,
         )
 
     def practice_script(self) -> Script | None:
@@ -182,7 +182,6 @@ class Screen:
             steps=steps,
             call_form=form or CallForm(steps=steps, now=self.now),
             result_choices=CallResult.choices,
-            script=script,
             practice=True,
         )
 
@@ -191,7 +190,7 @@ class Screen:
         if record is None:
             self.errors.append("You can change only your own last three results.")
             return self.get_fallback()
-        steps = script_steps(script=record.call_list.script)
+        steps = _steps(record.call_list.script_id)
         if form is None:
             form = CallForm(
                 steps=steps, now=self.now, initial=record_answers_initial(record=record)
@@ -203,7 +202,6 @@ class Screen:
             steps=steps,
             call_form=form,
             result_choices=CallResult.choices,
-            script=record.call_list.script,
         )
 
     def get_fallback(self):
@@ -251,7 +249,7 @@ class Screen:
             )
             return self.get_fallback()
         try:
-            hold = caller_claim(caller=self.caller, now=self.now)
+            hold = caller_claim(caller=self.caller, hours=self.hours, now=self.now)
         except PhonebankError as error:
             self.errors.append(str(error))
             return self.get_fallback()
@@ -279,7 +277,7 @@ class Screen:
                     "caller has them, or they were taken off the list). Nothing was saved."
                 )
             return self.get_fallback()
-        steps = script_steps(script=hold.call_list.script)
+        steps = _steps(hold.call_list.script_id)
         form = CallForm(self.request.POST, steps=steps, now=self.now)
         if not form.is_valid():
             return self.call_page(hold, form)
@@ -293,6 +291,7 @@ class Screen:
                 callback_at=data.get("callback_at"),
                 notes=data.get("notes") or "",
                 volunteer_email=data.get("volunteer_email") or "",
+                hours=self.hours,
                 now=self.now,
             )
         except ValidationError as error:
@@ -340,7 +339,7 @@ class Screen:
         if record is None:
             self.errors.append("You can change only your own last three results.")
             return self.get_fallback()
-        steps = script_steps(script=record.call_list.script)
+        steps = _steps(record.call_list.script_id)
         form = CallForm(self.request.POST, steps=steps, now=self.now)
         if not form.is_valid():
             return self.change_page(record.pk, form)
@@ -352,6 +351,7 @@ class Screen:
                 answers=form.answers,
                 notes=form.cleaned_data.get("notes") or "",
                 callback_at=form.cleaned_data.get("callback_at"),
+                hours=self.hours,
                 now=self.now,
             )
         except ValidationError as error:
@@ -376,6 +376,10 @@ def _saved_text(record, form) -> str:
     if record.callback_at:
         text += f" (call back {when_text(record.callback_at, now=timezone.now())})"
     return text + "."
+
+
+def _steps(script_id: int) -> list[ScriptStep]:
+    return list(ScriptStep.objects.filter(script_id=script_id).order_by("position"))
 
 
 def _district(event: Event) -> str:

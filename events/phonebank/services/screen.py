@@ -15,8 +15,7 @@ from django.utils import timezone
 
 from events.models import Rsvp
 from events.phonebank.hours import calling_window, phonebank_settings_get, when_text
-from events.phonebank.models import CallAssignment, CallRecord
-from events.phonebank.selectors import caller_call_lists
+from events.phonebank.models import CallAssignment, CallList, CallRecord, PhonebankSettings
 from events.phonebank.services.calling import (
     call_result_change,
     call_result_record,
@@ -34,22 +33,29 @@ OVER = "This session's calling is over, so no more contacts are given out. Thank
 SAVING_OVER = "It is too late to save or change results for this session."
 
 
-def _window(caller: Rsvp, now: datetime):
-    return calling_window(event=caller.event, hours=phonebank_settings_get(), now=now)
+def _window(caller: Rsvp, now: datetime, hours: PhonebankSettings | None):
+    return calling_window(event=caller.event, hours=hours or phonebank_settings_get(), now=now)
 
 
-def caller_claim(*, caller: Rsvp, now: datetime | None = None) -> CallAssignment | None:
+def caller_claim(
+    *, caller: Rsvp, hours: PhonebankSettings | None = None, now: datetime | None = None
+) -> CallAssignment | None:
     """The contact this caller is to call now, from their session's open call lists, held
     for them for 15 minutes (the one they already hold, if any: results come first).
     None when nobody is left to call now. Raises CallerNotAllowed outside the calling
-    window, or when no list is open."""
+    window, or when no list is open. `hours`: the settings row, if the caller has it."""
     now = now or timezone.now()
-    window = _window(caller, now)
+    window = _window(caller, now, hours)
     if not window.is_open:
         if window.opens_at is not None:
             raise CallerNotAllowed(f"Calling opens at {when_text(window.opens_at, now=now)}.")
         raise CallerNotAllowed(OVER)
-    lists = list(caller_call_lists(caller=caller).order_by("created_at", "pk"))
+    # Who may call (going, not suspended) is checked by contact_claim_next itself.
+    lists = list(
+        CallList.objects.filter(sessions=caller.event_id, status=CallList.Status.OPEN).order_by(
+            "created_at", "pk"
+        )
+    )
     if not lists:
         raise CallerNotAllowed(NO_LIST)
     for call_list in lists:
@@ -69,12 +75,13 @@ def caller_result_save(
     callback_at: datetime | None = None,
     notes: str = "",
     volunteer_email: str = "",
+    hours: PhonebankSettings | None = None,
     now: datetime | None = None,
 ) -> CallRecord:
     """Save how the call went (see call_result_record) and, when the person would like to
     help and gave an email address, send them the mailing list's confirmation email."""
     now = now or timezone.now()
-    if not _window(caller, now).can_save_results:
+    if not _window(caller, now, hours).can_save_results:
         raise CallerNotAllowed(SAVING_OVER)
     record = call_result_record(
         caller=caller,
@@ -106,11 +113,12 @@ def caller_result_correct(
     answers: Mapping[int, str | Sequence[str]] | None = None,
     notes: str = "",
     callback_at: datetime | None = None,
+    hours: PhonebankSettings | None = None,
     now: datetime | None = None,
 ) -> CallRecord:
     """Change one of the caller's last three results (see call_result_change)."""
     now = now or timezone.now()
-    if not _window(caller, now).can_save_results:
+    if not _window(caller, now, hours).can_save_results:
         raise CallerNotAllowed(SAVING_OVER)
     return call_result_change(
         caller=caller,

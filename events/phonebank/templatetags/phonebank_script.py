@@ -25,10 +25,10 @@ def script_result_choices(result_choices=None):
     return result_choices or CallResult.choices
 
 
-@register.simple_tag
-def script_values(fill=None, contact=None):
+@register.simple_tag(takes_context=True)
+def script_values(context, fill=None, contact=None):
     """What the placeholders in a script stand for: {first name} is the contact's."""
-    campaign = campaign_settings_get()
+    campaign = context.get("campaign") or campaign_settings_get()
     values = {"candidate": campaign.candidate_name, "constituency": campaign.constituency}
     values.update(fill or {})
     if contact is not None and getattr(contact, "first_name", ""):
@@ -42,9 +42,11 @@ def script_fill(text, values):
 
 
 @register.simple_tag
-def privacy_line(values=None):
-    """The line every caller reads at the start of a call (set in admin)."""
-    return script_text_fill(phonebank_settings_get().privacy_line, values=values or {})
+def privacy_line(values=None, hours=None):
+    """The line every caller reads at the start of a call (set in admin; `hours` is the
+    settings row when the page has it already)."""
+    line = (hours or phonebank_settings_get()).privacy_line
+    return script_text_fill(line, values=values or {})
 
 
 @register.filter
