@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
 from campaign_site.core.selectors import campaign_settings_get
+from events.emails import event_when_text
 from events.models import Event, Rsvp
 from events.phonebank.caller_selectors import (
     caller_from_token,
@@ -102,6 +103,7 @@ class Screen:
             if self.window.opens_at
             else "",
             "organiser": _organiser(self.event, campaign),
+            "when": event_when_text(self.event),
             "status_messages": self.messages,
             "error_messages": self.errors,
             "recent": self.recent(),
@@ -134,7 +136,7 @@ class Screen:
                 return self.change_page(change)
             return self.render("closed")
         if view == "howto":
-            return self.render("howto", first_time=not caller_has_called(caller=self.caller))
+            return self.howto_page(first_time=not caller_has_called(caller=self.caller))
         if view == "practice":
             return self.practice_page()
         if change:
@@ -142,8 +144,12 @@ class Screen:
         if hold is not None:
             return self.call_page(hold)
         if not caller_has_called(caller=self.caller):
-            return self.render("howto", first_time=True)
+            return self.howto_page(first_time=True)
         return self.ready_page()
+
+    def howto_page(self, *, first_time: bool):
+        has_list = caller_call_lists(caller=self.caller).exists()
+        return self.render("howto", first_time=first_time, has_list=has_list)
 
     def ready_page(self):
         if not caller_call_lists(caller=self.caller).exists():
