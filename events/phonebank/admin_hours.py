@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 
 from events.phonebank.hours import phonebank_settings_get
 from events.phonebank.models import PhonebankSettings
-from events.phonebank.services.hours import phonebank_settings_update
+from events.phonebank.services import phonebank_settings_update
 
 
 @admin.register(PhonebankSettings)

@@ -34,8 +34,13 @@ from events.phonebank.selectors import (
     caller_is_suspended,
     script_steps,
 )
-from events.phonebank.services import PhonebankError, caller_release_all
-from events.phonebank.services.screen import caller_claim, caller_result_correct, caller_result_save
+from events.phonebank.services import (
+    PhonebankError,
+    caller_claim,
+    caller_release_all,
+    caller_result_correct,
+    caller_result_save,
+)
 
 TEMPLATE = "events/phonebank/caller.html"
 # A real call takes a minute or more; far faster claims are someone harvesting numbers.

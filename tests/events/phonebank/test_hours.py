@@ -5,6 +5,7 @@ organiser changes them)."""
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from events.ics import LONDON
@@ -17,6 +18,7 @@ from events.phonebank.hours import (
 from events.phonebank.models import PhonebankSettings
 from events.phonebank.services.hours import phonebank_settings_update
 from tests.events.factories import EventFactory
+from tests.support.admin import sign_in_with_two_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +135,33 @@ def test_when_text_says_today_tomorrow_or_the_day():
     assert when_text(at(SATURDAY, 18, 30), now=now) == "18:30 today"
     assert when_text(at(SATURDAY + timedelta(days=1), 12), now=now) == "12:00 tomorrow"
     assert when_text(at(SATURDAY + timedelta(days=3), 10), now=now) == "10:00 on Tuesday 8 December"
+
+
+def test_an_organiser_sets_the_hours_and_the_privacy_line_in_admin(client, django_user_model):
+    organiser = django_user_model.objects.create_user("organiser", is_staff=True)
+    organiser.groups.add(Group.objects.get(name="Organiser"))
+    client = sign_in_with_two_factor(client, organiser)
+
+    listing = client.get("/admin/phonebank/phonebanksettings/")
+    assert listing.status_code == 302
+    assert listing["Location"].endswith("/admin/phonebank/phonebanksettings/1/change/")
+    form = client.get(listing["Location"]).content.decode()
+    assert "Monday to Saturday: calls from" in form and "{candidate}" in form
+
+    data = {
+        "weekday_opens": "11:00",
+        "weekday_closes": "19:30",
+        "sunday_opens": "13:00",
+        "sunday_closes": "12:00",
+        "privacy_line": "I'm calling for {candidate}. Say stop and we stop.",
+    }
+    refused = client.post(listing["Location"], data)
+    assert refused.status_code == 200
+    assert "Calls must stop after they start." in refused.content.decode()
+    assert phonebank_settings_get().weekday_opens == time(10)
+
+    data["sunday_closes"] = "17:00"
+    assert client.post(listing["Location"], data).status_code == 302
+    saved = phonebank_settings_get()
+    assert (saved.weekday_opens, saved.weekday_closes) == (time(11), time(19, 30))
+    assert saved.privacy_line.startswith("I'm calling for {candidate}.")
