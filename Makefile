@@ -23,7 +23,7 @@ PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
 PROD_ENV = DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(PROD_REDIS_URL)} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/prod-secret-key)} SITE_URL=$${SITE_URL:-http://127.0.0.1:8000}
 
-.PHONY: install install-dev run demo migrate worker beat test lint format clean prod bench bench-update-send
+.PHONY: install install-dev run demo migrate worker beat test lint format clean prod bench bench-update-send bench-phonebank
 
 $(INSTALLED): requirements.txt
 	@echo "Installing the requirements into $(VENV) (the first time takes a few minutes)..."
@@ -99,6 +99,11 @@ bench-update-send: install-dev
 	createdb -h 127.0.0.1 -U postgres campaign_bench_update 2>/dev/null || true
 	$(BENCH_UPDATE_ENV) $(BIN)/python manage.py migrate --noinput -v0
 	$(BENCH_UPDATE_ENV) $(BIN)/python -m tests.benchmarks.update_send $(BENCH_ARGS)
+
+# 100 simulated callers against a 50,000-contact call list (not a test): see
+# tests/benchmarks/phonebank.py.
+bench-phonebank: install-dev
+	$(BIN)/python -m tests.benchmarks.phonebank $(BENCH_ARGS)
 
 test: install-dev
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -57,6 +57,8 @@ ROLES: dict[str, list[str]] = {
         "campaign_site.add_sourcecode",
         "campaign_site.change_sourcecode",
         "campaign_site.view_sourcecode",
+        "phonebank.view_phonebanksettings",
+        "phonebank.change_phonebanksettings",
     ],
     "Agent": [
         "donations.view_donation",

@@ -16,6 +16,7 @@ from campaign_site.core.outbox import outbox_enqueue
 from campaign_site.core.text import render_organiser_text
 from events.ics import LONDON, event_ics_attachment, event_url, google_calendar_url
 from events.models import Event, Rsvp
+from events.phonebank.tokens import caller_url
 from events.selectors import rsvp_waiting_position
 from events.tokens import my_sessions_token, rsvp_cancel_token
 from volunteers.models import Supporter
@@ -117,6 +118,7 @@ def rsvp_email_context(rsvp: Rsvp) -> dict:
         online_link=event.online_link if event.is_online and has_place else "",
         waiting_position=rsvp_waiting_position(rsvp),
         my_sessions_url=my_sessions_url(rsvp.supporter),
+        calling_url=_calling_url(rsvp),
     )
     return context
 
@@ -127,6 +129,14 @@ def event_public_where(event: Event) -> str:
         return event.public_location
     area = event.public_area or "the area"
     return f"{area} (the exact meeting point comes with a place)"
+
+
+def _calling_url(rsvp: Rsvp) -> str:
+    """The caller's own link to the calling screen, for a place at a phonebank session."""
+    event = rsvp.event
+    if event.kind != Event.Kind.PHONEBANK or event.is_cancelled:
+        return ""
+    return caller_url(rsvp) if rsvp.status == Rsvp.Status.GOING else ""
 
 
 def rsvp_email_send(

@@ -14,9 +14,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from events.models import Event, Rsvp
+from events.phonebank.admin_hours import PhonebankSettingsAdmin  # noqa: F401
 from events.phonebank.forms import (
     AddSupportersForm,
-    CallResultForm,
+    CallForm,
     DoNotCallForm,
     ImportUploadForm,
     ScriptStepForm,
@@ -35,7 +36,7 @@ from events.phonebank.models import (
     ScriptStep,
 )
 from events.phonebank.phones import phone_for_display, phone_to_e164
-from events.phonebank.selectors import callbacks_due, phonebank_results
+from events.phonebank.selectors import callbacks_due, phonebank_results, script_steps
 from events.phonebank.services import (
     ImportFileError,
     call_list_add_supporters,
@@ -144,12 +145,14 @@ class ScriptAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, script):
             raise PermissionDenied
         example = Contact(first_name="Sam", phone="+447700900123", postcode="DE22 1AA")
+        steps = script_steps(script=script)
         return TemplateResponse(
             request,
             "events/phonebank/admin/script_preview.html",
             {
                 "script": script,
-                "form": CallResultForm(script=script),
+                "call_form": CallForm(steps=steps),
+                "steps": steps,
                 "contact": example,
                 "phone_shown": phone_for_display(example.phone),
                 "preview": True,

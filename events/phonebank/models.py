@@ -9,9 +9,10 @@ script's questions; answers that reveal a political opinion are kept apart (Opin
 erased first. A number on the DoNotCall list is never served again, from any list.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -336,6 +337,12 @@ class CallAssignment(models.Model):
         indexes = [
             models.Index(fields=["call_list", "status", "next_try_at"]),
             models.Index(fields=["held_by", "status"]),
+            # Call-backs come before everyone else: found without walking the whole list.
+            models.Index(
+                fields=["call_list", "next_try_at"],
+                condition=Q(status="waiting", last_result="call_back"),
+                name="assignment_callbacks_waiting",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -457,3 +464,55 @@ class CallerSuspension(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+
+DEFAULT_PRIVACY_LINE = (
+    "I'm a volunteer calling for {candidate}'s campaign in {constituency}, because you told "
+    "the campaign it could phone you. If you'd rather we didn't call again, just say so and "
+    "we'll take your number off our list today."
+)
+
+
+class PhonebankSettings(models.Model):
+    """One row, edited by organisers in admin: when callers may ring people (UK time) and
+    the privacy line every caller reads at the start of each call."""
+
+    weekday_opens = models.TimeField("Monday to Saturday: calls from", default=time(10))
+    weekday_closes = models.TimeField("Monday to Saturday: calls until", default=time(20))
+    sunday_opens = models.TimeField("Sunday: calls from", default=time(12))
+    sunday_closes = models.TimeField("Sunday: calls until", default=time(18))
+    privacy_line = models.TextField(
+        default=DEFAULT_PRIVACY_LINE,
+        help_text="Read out in every call: who is calling, why, and how to stop the calls. "
+        "{candidate} and {constituency} are filled in from the campaign settings.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "calling hours and privacy line"
+        verbose_name_plural = "calling hours and privacy line"
+
+    def __str__(self) -> str:
+        return f"Calling hours: {self.hours_text}"
+
+    def clean(self):
+        errors = {}
+        if self.weekday_opens and self.weekday_closes and self.weekday_closes <= self.weekday_opens:
+            errors["weekday_closes"] = "Calls must stop after they start."
+        if self.sunday_opens and self.sunday_closes and self.sunday_closes <= self.sunday_opens:
+            errors["sunday_closes"] = "Calls must stop after they start."
+        if errors:
+            raise ValidationError(errors)
+
+    def hours_on(self, day) -> tuple[time, time]:
+        """(from, until) on a date, UK time."""
+        if day.weekday() == 6:
+            return self.sunday_opens, self.sunday_closes
+        return self.weekday_opens, self.weekday_closes
+
+    @property
+    def hours_text(self) -> str:
+        return (
+            f"{self.weekday_opens:%H:%M} to {self.weekday_closes:%H:%M} Monday to Saturday, "
+            f"{self.sunday_opens:%H:%M} to {self.sunday_closes:%H:%M} on Sundays"
+        )

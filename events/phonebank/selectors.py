@@ -14,15 +14,15 @@ For the caller's screen
         see `call_result_choices()`.
     call_result_choices() -> list[tuple[str, str]]
 
-    The call sheet is `events.phonebank.forms.CallResultForm(data=None, *, script=...)`
-    (fields: result, callback_at, notes, and "step-<id>" per question; after is_valid(),
-    `form.answers()` is call_result_record()'s `answers`), rendered by the partial
-    templates/events/phonebank/_script.html with the context {"form": CallResultForm,
-    "contact": Contact | None, "preview": bool}; the page around it supplies <form>, the
-    CSRF token and the submit button. Admin's script preview renders the same partial
-    (templates/events/phonebank/admin/script_preview.html shows how). Numbers for display:
-    `events.phonebank.phones.phone_for_display(e164)`; the dial link is tel:<E.164>;
-    `contact.postcode_district` is all of the postcode a caller may see.
+    The call sheet is `events.phonebank.forms.CallForm(data=None, *, steps=[ScriptStep])`
+    (fields: result, callback_at, notes, volunteer_email and "step_<id>" per question;
+    after is_valid(), `form.answers` is call_result_record()'s `answers`, with the script's
+    skip logic applied: events/phonebank/script.py), rendered by the partial
+    templates/events/phonebank/_script.html (its comment lists the context); the page around
+    it supplies <form>, the CSRF token and the submit button. The caller's screen
+    (events/phonebank/views.py) and admin's script preview render the same partial.
+    Numbers for display: `events.phonebank.phones.phone_for_display(e164)`; the dial link
+    is tel:<E.164>; `contact.postcode_district` is all of the postcode a caller may see.
 
 For organisers
     phonebank_results(*, call_list: CallList | None = None, session: Event | None = None,

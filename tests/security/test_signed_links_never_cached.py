@@ -9,15 +9,19 @@ Django's never_cache sets. A new URL that is in neither list fails this test.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import time, timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from donations.models import Donation
 from donations.tokens import stop_monthly_token
 from events.emails import my_sessions_path, rsvp_cancel_url
+from events.phonebank.hours import phonebank_settings_get
+from events.phonebank.tokens import caller_url
 from tests.donations.helpers import form_data, post_event
-from tests.events.factories import RsvpFactory
+from tests.events.factories import EventFactory, RsvpFactory
 from volunteers.selectors import (
     consent_confirm_url,
     data_copy_url,
@@ -111,6 +115,23 @@ def _rsvp_cancel(client) -> SignedLink:
     return SignedLink(_path(rsvp_cancel_url(rsvp)), {}, "Cancel your place?", "no longer signed up")
 
 
+def _phonebank_caller(client) -> SignedLink:
+    """The caller's screen, open now (calling hours are set around the clock for the test):
+    it shows the how-to; the POST is "I'm done for today"."""
+    hours = phonebank_settings_get()
+    hours.weekday_opens = hours.sunday_opens = time(0)
+    hours.weekday_closes = hours.sunday_closes = time(23, 59, 59, 999999)
+    hours.save()
+    now = timezone.now()
+    session = EventFactory(
+        phonebank=True, starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=2)
+    )
+    rsvp = RsvpFactory(event=session, first_name="Sam")
+    return SignedLink(
+        _path(caller_url(rsvp)), {"action": "done"}, "How calling works", "Thank you, Sam!"
+    )
+
+
 def _stop_monthly(client, stripe_fake) -> SignedLink:
     response = client.post(
         "/donate/", form_data(client, frequency="monthly", amount="other", other_amount="5")
@@ -155,6 +176,7 @@ SIGNED_LINKS: dict[str, Callable[..., SignedLink]] = {
     "volunteers:erase": _erase,
     "volunteers:unsubscribe": _unsubscribe,
     "events:rsvp_cancel": _rsvp_cancel,
+    "events:phonebank:caller": _phonebank_caller,
     "donations:stop_monthly": _stop_monthly,
 }
 

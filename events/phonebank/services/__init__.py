@@ -105,7 +105,26 @@ Privacy
         Political-opinion answers go on the retention date itself; numbers, names,
         answers and notes the day after it passes (with the rest of volunteer data).
 
-Reads for the caller's screen and admin are in events/phonebank/selectors.py.
+The caller's screen (services/screen.py: the calling window around the session, then the
+calling services above)
+    caller_claim(*, caller: Rsvp, hours: PhonebankSettings | None = None,
+                 now: datetime | None = None) -> CallAssignment | None
+        contact_claim_next over the open lists of the caller's session, only from 30
+        minutes before it until it ends and within calling hours (CallerNotAllowed says
+        when calling opens).
+    caller_result_save(*, caller: Rsvp, assignment: CallAssignment, result: str,
+                       answers=None, callback_at=None, notes: str = "",
+                       volunteer_email: str = "", hours=None, now=None) -> CallRecord
+        call_result_record, allowed until an hour after the session (the last call's
+        result); a volunteer's email gets the list's own double opt-in (supporter_subscribe).
+    caller_result_correct(*, caller: Rsvp, record: CallRecord, result: str, answers=None,
+                          notes: str = "", callback_at=None, hours=None, now=None) -> CallRecord
+        call_result_change, with the same time limit.
+    phonebank_settings_update(*, phonebank_settings: PhonebankSettings) -> PhonebankSettings
+        Calling hours (UK time) and the privacy line every caller reads (services/hours.py).
+
+Reads for the caller's screen and admin are in events/phonebank/selectors.py and
+events/phonebank/caller_selectors.py; when the screen is open, events/phonebank/hours.py.
 """
 
 from events.phonebank.services.calling import (
@@ -125,6 +144,7 @@ from events.phonebank.services.errors import (
     ResultNotChangeable,
 )
 from events.phonebank.services.exports import phonebank_results_export
+from events.phonebank.services.hours import phonebank_settings_update
 from events.phonebank.services.imports import (
     ImportFileError,
     contacts_import_cancel,
@@ -142,9 +162,18 @@ from events.phonebank.services.privacy import (
     opinion_answers_erase_due,
     phonebank_retention_erase_due,
 )
+from events.phonebank.services.screen import (
+    caller_claim,
+    caller_result_correct,
+    caller_result_save,
+)
 from events.phonebank.services.scripts import script_problems, script_save
 
 __all__ = [
+    "caller_claim",
+    "caller_result_correct",
+    "caller_result_save",
+    "phonebank_settings_update",
     "CallerNotAllowed",
     "ContactNotHeld",
     "ImportFileError",

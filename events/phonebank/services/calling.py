@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from events.models import Rsvp
@@ -127,28 +127,9 @@ def contact_claim_next(
             return _hold(current, caller=caller, now=now)
         _release(CallAssignment.objects.filter(pk=current.pk))
 
-    candidates = (
-        CallAssignment.objects.filter(call_list=call_list)
-        .filter(
-            Q(status=Status.WAITING, next_try_at__lte=now)
-            | Q(status=Status.HELD, held_until__lt=now)
-        )
-        .filter(contact__in=Contact.objects.callable())
-        .filter(~_held_elsewhere(now))
-        .annotate(
-            due_callback=Case(
-                When(last_result=CallResult.CALL_BACK, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .select_related("contact", "call_list")
-        .select_for_update(skip_locked=True, of=("self", "contact"))
-        .order_by("due_callback", "next_try_at", "pk")
-    )
     passed_over: list[int] = []
     for _ in range(20):
-        assignment = candidates.exclude(pk__in=passed_over).first()
+        assignment = _next_free(call_list=call_list, now=now, passed_over=passed_over)
         if assignment is None:
             return None
         # The rows are locked now; look again with a fresh snapshot, in case another caller
@@ -158,6 +139,31 @@ def contact_claim_next(
             continue
         return _hold(assignment, caller=caller, now=now)
     return None
+
+
+def _next_free(
+    *, call_list: CallList, now: datetime, passed_over: list[int]
+) -> CallAssignment | None:
+    """The first free contact of the list, locked: holds that ran out and call-backs that
+    are due come first (few rows, found through indexes), then the longest waiting. Each
+    query walks an index in the order wanted and stops at the first row it can lock, so a
+    claim costs the same on a list of 50,000 as on one of 50 (one query sorting every
+    candidate took a third of a second there)."""
+    on_list = CallAssignment.objects.filter(call_list=call_list).exclude(pk__in=passed_over)
+    first = Q(status=Status.HELD, held_until__lt=now) | Q(
+        status=Status.WAITING, last_result=CallResult.CALL_BACK, next_try_at__lte=now
+    )
+    free = (
+        on_list.filter(contact__in=Contact.objects.callable())
+        .filter(~_held_elsewhere(now))
+        .select_related("contact", "call_list")
+        .select_for_update(skip_locked=True, of=("self", "contact"))
+    )
+    if on_list.filter(first).exists():  # cheap: no joins; usually there are none
+        assignment = free.filter(first).order_by("next_try_at").first()
+        if assignment is not None:
+            return assignment
+    return free.filter(status=Status.WAITING, next_try_at__lte=now).order_by("next_try_at").first()
 
 
 def _is_held_elsewhere(assignment: CallAssignment, *, now: datetime) -> bool:
