@@ -14,7 +14,7 @@ PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
 PROD_ENV = DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(PROD_REDIS_URL)} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/prod-secret-key)} SITE_URL=$${SITE_URL:-http://127.0.0.1:8000}
 
-.PHONY: install run demo migrate worker beat test lint format clean prod bench
+.PHONY: install run demo migrate worker beat test lint format clean prod bench bench-erasure
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ prod: install var/prod-secret-key
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
+
+# Erasing 50,000 supporters with 2,000,000 outbox rows, before and after (not a test):
+# see tests/benchmarks/erasure.py. Needs PostgreSQL only.
+bench-erasure: install
+	$(BIN)/python -m tests.benchmarks.erasure $(BENCH_ARGS)
 
 test: install
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0

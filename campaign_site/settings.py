@@ -180,6 +180,8 @@ OUTBOX_MAX_TRIES = int(os.environ.get("OUTBOX_MAX_TRIES", "6"))
 OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"))
 OUTBOX_BATCH_SIZE = 200
 OUTBOX_SWEEP_GRACE_SECONDS = int(os.environ.get("OUTBOX_SWEEP_GRACE_SECONDS", "120"))
+# The content of emails sent longer ago than this is blanked every night (keys stay).
+OUTBOX_KEEP_BODIES_DAYS = int(os.environ.get("OUTBOX_KEEP_BODIES_DAYS", "30"))
 
 # --- Celery ----------------------------------------------------------------
 # With no REDIS_URL, tasks run in-process (a first run needs no broker).
@@ -217,6 +219,11 @@ CELERY_BEAT_SCHEDULE = {
     "update-fan-out-sweep": {
         "task": "volunteers.tasks.update_fan_out_sweep_task",
         "schedule": crontab(minute="*"),
+    },
+    # Blank the content of emails sent more than OUTBOX_KEEP_BODIES_DAYS ago.
+    "outbox-blank-old-bodies": {
+        "task": "campaign_site.core.tasks.outbox_blank_old_bodies_task",
+        "schedule": crontab(hour="4", minute="15"),
     },
     # Erase volunteers' personal data once the campaign's retention date has passed.
     "retention-erase": {

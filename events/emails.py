@@ -70,4 +70,6 @@ def rsvp_email_send(
         template=f"events/email/{template}",
         context=context,
         attachments=[event_ics_attachment(rsvp.event)] if attach_calendar else None,
+        person=rsvp.supporter,
+        about=rsvp.event,
     )

@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import CharField, F, Func, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import F, Func, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from campaign_site.core.models import OutboundEmail
-from volunteers.models import Consent, Supporter, Suppression, suppression_hash
+from campaign_site.core.outbox import outbox_link_label
+from volunteers.models import Consent, Supporter, Suppression, Update, suppression_hash
 
 PREFERENCES_SALT = "volunteers.preferences"
 UNSUBSCRIBE_SALT = "volunteers.unsubscribe"
@@ -104,9 +105,12 @@ def address_is_suppressed(email: str) -> bool:
 
 
 def _outbox_count(*statuses: str):
-    prefix = Concat(Value("update:"), Cast(OuterRef("pk"), CharField()), Value(":"))
     counted = (
-        OutboundEmail.objects.filter(key__startswith=prefix, status__in=statuses)
+        OutboundEmail.objects.filter(
+            about_type=outbox_link_label(Update),
+            about_id=OuterRef("pk"),
+            status__in=statuses,
+        )
         .order_by()
         .annotate(n=Func(F("pk"), function="COUNT"))
         .values("n")

@@ -20,6 +20,7 @@ from campaign_site.core.outbox import (
     RenderedEmail,
     outbox_enqueue,
     outbox_enqueue_many,
+    outbox_links,
     outbox_render,
 )
 from campaign_site.core.text import render_organiser_text
@@ -70,6 +71,8 @@ def update_send_test(*, update: Update, to: str) -> OutboundEmail:
         to=to,
         template=UPDATE_TEMPLATE,
         context=context,
+        person=supporter,
+        about=update,
     )
 
 
@@ -162,6 +165,7 @@ def _emails_for(
                 body_text=_personalise(template.body_text, links),
                 body_html=_personalise(template.body_html, links),
                 headers=supporter_list_unsubscribe_headers(supporter),
+                **outbox_links(person=supporter, about=update),
             )
         )
     return emails

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator
@@ -111,6 +112,11 @@ class OutboundEmail(models.Model):
 
     `key` names why the email exists (``rsvp-confirm:42``), so the same email is never
     written, and so never sent, twice.
+
+    Each row links to whom it is for (`person`: a supporter, a donor) and what it is about
+    (`about`: an update, a session, a gift) through generic links, so the core names no app
+    and erasure, retention and per-update counts follow an index instead of scanning
+    addresses. Bodies of rows sent long ago are blanked (`blanked_at`); the key stays.
     """
 
     class Status(models.TextChoices):
@@ -137,6 +143,20 @@ class OutboundEmail(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     sending_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    blanked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the content was removed (sent long ago, or erased)."
+    )
+    # Generic links, as "app_label.model" and the row's id: no foreign key to an app's
+    # table, and no content-type id that differs between databases or goes stale in a
+    # long-running worker's cache.
+    person_type = models.CharField(
+        max_length=100, blank=True, help_text="Whom it is for: app_label.model (blank: staff)."
+    )
+    person_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about_type = models.CharField(
+        max_length=100, blank=True, help_text="What it is about: app_label.model."
+    )
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     objects = OutboundEmailQuerySet.as_manager()
 
@@ -144,10 +164,35 @@ class OutboundEmail(models.Model):
         verbose_name = "outbox email"
         verbose_name_plural = "outbox"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["to"], name="outbox_to_idx"),
+            models.Index(fields=["person_type", "person_id"], name="outbox_person_idx"),
+            models.Index(fields=["about_type", "about_id", "status"], name="outbox_about_idx"),
+            # The daily blanking of old bodies reads only rows not yet blanked.
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(blanked_at__isnull=True, sent_at__isnull=False),
+                name="outbox_unblanked_sent_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.get_status_display()})"
+
+    @property
+    def person(self) -> models.Model | None:
+        return _linked(self.person_type, self.person_id)
+
+    @property
+    def about(self) -> models.Model | None:
+        return _linked(self.about_type, self.about_id)
+
+
+def _linked(label: str, pk: int | None) -> models.Model | None:
+    if not label or pk is None:
+        return None
+    return apps.get_model(label)._default_manager.filter(pk=pk).first()
 
 
 class AuditEvent(models.Model):

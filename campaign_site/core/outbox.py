@@ -1,8 +1,11 @@
 """The email outbox: every email is a row, written with the change that causes it.
 
 Callers use `outbox_enqueue()` (one email) or `outbox_enqueue_many()` (a fan-out) inside
-their own transaction. After commit a Celery task sends the rows; `outbox_sweep()` finds
+their own transaction, passing whom each row is for and what it is about (generic links:
+the core names no app). After commit a Celery task sends the rows; `outbox_sweep()` finds
 rows that were never handed to a worker (broker down, worker crashed) or are due a retry.
+Erasure (`outbox_erase_people()`) and the daily blanking of old bodies
+(`outbox_blank_old_bodies()`) follow those links and indexes, never a scan of addresses.
 """
 
 import logging
@@ -13,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template, render_to_string
@@ -27,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 STALE_SENDING_AFTER = timedelta(minutes=15)
 OUTBOX_SEND_TASK = "campaign_site.core.tasks.outbox_send_task"
+ERASED_ADDRESS = "erased@erased.invalid"
+# Statuses of rows that have not gone out (and never will, once their person is erased).
+UNSENT = (OutboundEmail.Status.QUEUED, OutboundEmail.Status.FAILED)
+BLANK_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -64,17 +71,41 @@ def outbox_render(*, template: str, context: dict) -> RenderedEmail:
     )
 
 
+def outbox_links(
+    *, person: models.Model | None = None, about: models.Model | None = None
+) -> dict[str, object]:
+    """The link columns of a row for `person` (a supporter, a donor) about `about` (an
+    update, a session, a gift), to pass to `OutboundEmail(...)`. Either may be None."""
+    links: dict[str, object] = {}
+    if person is not None:
+        links["person_type"] = outbox_link_label(type(person))
+        links["person_id"] = person.pk
+    if about is not None:
+        links["about_type"] = outbox_link_label(type(about))
+        links["about_id"] = about.pk
+    return links
+
+
+def outbox_link_label(model: type[models.Model]) -> str:
+    """How a row names a model it links to: "volunteers.supporter"."""
+    return model._meta.label_lower
+
+
 def outbox_enqueue(
     *,
     key: str,
     to: str,
     template: str,
     context: dict,
+    person: models.Model | None,
+    about: models.Model | None,
     headers: dict[str, str] | None = None,
     attachments: list[dict] | None = None,
 ) -> OutboundEmail:
     """Write one email to one person in the caller's transaction; send it after commit.
 
+    `person` is whom it is for (None for staff), `about` what it is about (None for
+    nothing in particular): erasure and counts follow these links.
     A key that already exists returns the existing row and writes nothing, so a retried
     request or task never sends the same email twice.
     """
@@ -90,6 +121,7 @@ def outbox_enqueue(
         body_html=rendered.body_html,
         headers=headers or {},
         attachments=attachments or [],
+        **outbox_links(person=person, about=about),
     )
     try:
         with transaction.atomic():
@@ -182,6 +214,60 @@ def outbox_sweep(*, now: datetime | None = None) -> list[int]:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:10_000]
     )
+
+
+def outbox_erase_people(
+    *, model: type[models.Model], person_ids: Sequence[int], addresses: Sequence[str] = ()
+) -> int:
+    """Erase what the outbox holds for these people (an erasure, retention): rows not yet
+    sent are dropped, sent ones keep only their key (so nothing is sent twice), status and
+    times. Rows are found by their person link; `addresses` also catches rows linked to no
+    one (an organiser's test copy sent to the same address). Returns the rows changed."""
+    linked = OutboundEmail.objects.filter(
+        person_type=outbox_link_label(model), person_id__in=list(person_ids)
+    )
+    changed = _erase_rows(linked)
+    if addresses:
+        unlinked = OutboundEmail.objects.filter(
+            person_type="", to__in=[address.lower() for address in addresses]
+        )
+        changed += _erase_rows(unlinked)
+    return changed
+
+
+def _erase_rows(rows) -> int:
+    dropped, _ = rows.filter(status__in=UNSENT).delete()
+    blanked = rows.update(
+        to=ERASED_ADDRESS,
+        subject="(erased)",
+        body_text="",
+        body_html="",
+        headers={},
+        attachments=[],
+        blanked_at=timezone.now(),
+    )
+    return dropped + blanked
+
+
+def outbox_blank_old_bodies(*, now: datetime | None = None) -> int:
+    """Blank the content of emails sent more than OUTBOX_KEEP_BODIES_DAYS ago (daily).
+
+    The key, address, subject, status and times stay: the row still stops a second copy
+    and still shows what was sent to whom, until erasure or retention removes the address.
+    Works through the rows in chunks of their own transactions; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.OUTBOX_KEEP_BODIES_DAYS)
+    blanked = 0
+    while True:
+        chunk = OutboundEmail.objects.filter(
+            sent_at__lt=cutoff, sent_at__isnull=False, blanked_at__isnull=True
+        ).values("pk")[:BLANK_CHUNK]
+        changed = OutboundEmail.objects.filter(pk__in=chunk).update(
+            body_text="", body_html="", headers={}, attachments=[], blanked_at=now
+        )
+        blanked += changed
+        if changed < BLANK_CHUNK:
+            return blanked
 
 
 def _claim(email_ids: list[int]) -> list[OutboundEmail]:

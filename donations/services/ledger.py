@@ -196,4 +196,6 @@ def receipt_send(*, donation: Donation, payment: Payment) -> None:
         to=donation.email,
         template="donations/email/receipt",
         context=context,
+        person=donation.donor,
+        about=donation,
     )

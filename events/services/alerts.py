@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from campaign_site.core.audit import audit_record
 from campaign_site.core.models import AuditEvent, OutboundEmail
-from campaign_site.core.outbox import outbox_enqueue_many, outbox_render
+from campaign_site.core.outbox import outbox_enqueue_many, outbox_links, outbox_render
 from events.emails import event_email_context
 from events.models import Event
 from volunteers.models import Supporter
@@ -45,6 +45,7 @@ def event_alerts_send(*, event: Event, now: datetime | None = None) -> int:
                 body_text=rendered.body_text,
                 body_html=rendered.body_html,
                 headers=supporter_list_unsubscribe_headers(supporter),
+                **outbox_links(person=supporter, about=event),
             )
         )
     created = outbox_enqueue_many(emails=rows)

@@ -18,7 +18,9 @@ def hello(test_email_templates, settings):
 
 
 def enqueue(template, key="hello:1", to="sam@example.org"):
-    return outbox_enqueue(key=key, to=to, template=template, context={"name": "Sam"})
+    return outbox_enqueue(
+        key=key, to=to, template=template, context={"name": "Sam"}, person=None, about=None
+    )
 
 
 def test_enqueue_writes_one_row_per_key(hello, django_capture_on_commit_callbacks):
@@ -77,6 +79,8 @@ def test_headers_and_attachments_are_sent(hello):
         to="sam@example.org",
         template=hello,
         context={"name": "Sam"},
+        person=None,
+        about=None,
         headers={"List-Unsubscribe": "<https://example.org/u/abc>"},
         attachments=[
             {"filename": "session.ics", "content": "BEGIN:VCALENDAR", "mimetype": "text/calendar"}
@@ -176,6 +180,8 @@ def test_subjects_are_plain_text_not_html_escaped(test_email_templates):
         to="sam@example.org",
         template=test_email_templates,
         context={"name": "Sam's & Jo's <team>"},
+        person=None,
+        about=None,
     )
 
     assert email.subject == "Hello Sam's & Jo's <team>"

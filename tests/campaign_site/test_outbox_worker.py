@@ -53,6 +53,8 @@ def test_the_same_key_queued_twice_sends_once(worker, test_email_templates, mail
                 to="sam@example.org",
                 template=test_email_templates,
                 context={"name": "Sam"},
+                person=None,
+                about=None,
             )
 
     first, second = enqueue(), enqueue()
