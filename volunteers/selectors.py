@@ -1,5 +1,7 @@
 """Reads for the mailing list: signed links in emails, and the people they lead to."""
 
+from collections.abc import Iterator, Sequence
+
 from django.conf import settings
 from django.core import signing
 from django.db.models import F, Func, IntegerField, OuterRef, Subquery
@@ -50,12 +52,34 @@ def supporter_email_links(supporter: Supporter) -> dict[str, str]:
     }
 
 
-def supporter_list_unsubscribe_headers(supporter: Supporter) -> dict[str, str]:
+def supporter_list_unsubscribe_headers(
+    supporter: Supporter, links: dict[str, str] | None = None
+) -> dict[str, str]:
     """RFC 8058 one-click unsubscribe headers for updates and alerts."""
+    links = links or supporter_email_links(supporter)
     return {
-        "List-Unsubscribe": f"<{supporter_email_links(supporter)['unsubscribe_url']}>",
+        "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+def supporters_bulk_copies(
+    supporters: Sequence[Supporter],
+) -> Iterator[tuple[Supporter, dict[str, str], dict[str, str]]]:
+    """For a chunk of a bulk send (an update, an alert digest): each supporter with their
+    footer links and one-click unsubscribe headers, leaving out any whose address is
+    suppressed by an earlier erasure (one query for the chunk)."""
+    hashes = {supporter.pk: suppression_hash(supporter.email) for supporter in supporters}
+    suppressed = set(
+        Suppression.objects.filter(email_hash__in=hashes.values()).values_list(
+            "email_hash", flat=True
+        )
+    )
+    for supporter in supporters:
+        if hashes[supporter.pk] in suppressed:
+            continue
+        links = supporter_email_links(supporter)
+        yield supporter, links, supporter_list_unsubscribe_headers(supporter, links)
 
 
 def consent_confirm_url(consent: Consent) -> str:

@@ -171,3 +171,31 @@ def test_a_session_postcode_is_normalised_or_refused():
     with pytest.raises(ValidationError) as refused:
         event.full_clean(validate_unique=False)
     assert "postcode" in refused.value.message_dict
+
+
+@pytest.mark.django_db(transaction=True)
+def test_alerts_render_once_with_no_lock_on_the_session(monkeypatch):
+    from events.services import alerts
+    from tests.support.locks import row_is_free
+
+    now = timezone.now()
+    people = SupporterFactory.create_batch(
+        5, confirmed_at=now, wants_canvass_alerts=True, name="Jo <b>&"
+    )
+    event = EventFactory(title="Canvassing in Darley Abbey")
+    renders = []
+
+    def render(**kwargs):
+        renders.append(row_is_free(Event, event.pk))
+        return real_render(**kwargs)
+
+    real_render = alerts.outbox_render
+    monkeypatch.setattr(alerts, "outbox_render", render)
+
+    assert event_alerts_send(event=event) == 5
+
+    assert renders == [True]
+    for person in people:
+        alert = OutboundEmail.objects.get(key=f"alert:{event.pk}:{person.pk}")
+        assert alert.body_text.startswith("Hello Jo <b>&,")
+        assert "Hello Jo &lt;b&gt;&amp;," in alert.body_html
