@@ -183,6 +183,11 @@ OUTBOX_SWEEP_GRACE_SECONDS = int(os.environ.get("OUTBOX_SWEEP_GRACE_SECONDS", "1
 # The content of emails sent longer ago than this is blanked every night (keys stay).
 OUTBOX_KEEP_BODIES_DAYS = int(os.environ.get("OUTBOX_KEEP_BODIES_DAYS", "30"))
 
+# New-session alerts: sessions published within this many minutes of the first go out in one
+# email per supporter, at most one a day, never before this hour (UK time).
+ALERT_DIGEST_WINDOW_MINUTES = int(os.environ.get("ALERT_DIGEST_WINDOW_MINUTES", "10"))
+ALERT_DIGEST_EARLIEST_HOUR = int(os.environ.get("ALERT_DIGEST_EARLIEST_HOUR", "8"))
+
 # --- Celery ----------------------------------------------------------------
 # With no REDIS_URL, tasks run in-process (a first run needs no broker).
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
@@ -210,10 +215,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "campaign_site.core.tasks.outbox_sweep_task",
         "schedule": crontab(minute="*"),
     },
-    # Session reminders that are due, and new-session alerts whose task was lost.
+    # Session reminders that are due, and new-session alert digests whose window has closed.
     "events-sweep": {
         "task": "events.tasks.events_sweep_task",
-        "schedule": crontab(minute="*/5"),
+        "schedule": crontab(minute="*"),
     },
     # Restart an update's fan-out that stalled (broker down when Send was pressed, worker died).
     "update-fan-out-sweep": {

@@ -1,6 +1,11 @@
 """Every write to sessions and sign-ups. See the modules for the workflows."""
 
-from events.services.alerts import event_alerts_send, events_alerts_pending
+from events.services.alerts import (
+    alert_digest_add,
+    alert_digest_plan,
+    alert_digest_send,
+    alert_digests_send_due,
+)
 from events.services.reminders import reminders_send_due
 from events.services.rsvps import (
     SignupClosed,
@@ -23,10 +28,13 @@ from events.services.sessions import (
 )
 
 __all__ = [
+    "alert_digest_add",
+    "alert_digest_plan",
+    "alert_digest_send",
+    "alert_digests_send_due",
     "SessionError",
     "SignupClosed",
     "SignupOutcome",
-    "event_alerts_send",
     "event_cancel",
     "event_create",
     "event_duplicate",
@@ -34,7 +42,6 @@ __all__ = [
     "event_publish",
     "event_repeat_weekly",
     "event_update",
-    "events_alerts_pending",
     "reminders_send_due",
     "rsvp_attendance_set",
     "rsvp_cancel",
