@@ -8,8 +8,9 @@ from django.db.models import F, Func, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from campaign_site.core.models import OutboundEmail
+from campaign_site.core.models import DeliveryEvent, OutboundEmail
 from campaign_site.core.outbox import outbox_link_label
+from campaign_site.core.suppression import suppressed_count
 from volunteers.models import Consent, Supporter, Suppression, Update, suppression_hash
 
 PREFERENCES_SALT = "volunteers.preferences"
@@ -124,6 +125,14 @@ def consent_from_confirm_token(token: str) -> Consent | None:
     )
 
 
+def bulk_audience_size(supporters) -> int:
+    """How many of these supporters a bulk send would reach: addresses suppressed after a
+    hard bounce or a complaint are left out (checked only when there are any)."""
+    return supporters.count() - suppressed_count(
+        supporters.values_list("email", flat=True).iterator(chunk_size=5000)
+    )
+
+
 def address_is_suppressed(email: str) -> bool:
     return Suppression.objects.filter(email_hash=suppression_hash(email)).exists()
 
@@ -134,6 +143,7 @@ def _outbox_count(*statuses: str):
             about_type=outbox_link_label(Update),
             about_id=OuterRef("pk"),
             status__in=statuses,
+            is_bulk=True,  # not the test copies or notices to staff
         )
         .order_by()
         .annotate(n=Func(F("pk"), function="COUNT"))
@@ -142,10 +152,32 @@ def _outbox_count(*statuses: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def _delivery_event_count(*kinds: str):
+    counted = (
+        DeliveryEvent.objects.filter(
+            email__about_type=outbox_link_label(Update),
+            email__about_id=OuterRef("pk"),
+            email__is_bulk=True,
+            kind__in=kinds,
+        )
+        .order_by()
+        .annotate(n=Func(F("email"), template="COUNT(DISTINCT %(expressions)s)"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def update_delivery_counts_annotate(updates):
-    """Queued, sent and failed emails for each update, in the same single query."""
+    """Queued, sent, failed, held and skipped emails for each update, and how many bounced
+    or were reported as spam (from the provider's webhooks), in the same single query."""
     return updates.annotate(
         queued_count=_outbox_count(OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING),
         sent_count=_outbox_count(OutboundEmail.Status.SENT),
         failed_count=_outbox_count(OutboundEmail.Status.FAILED),
+        held_count=_outbox_count(OutboundEmail.Status.HELD),
+        skipped_count=_outbox_count(OutboundEmail.Status.SKIPPED),
+        bounced_count=_delivery_event_count(
+            DeliveryEvent.Kind.HARD_BOUNCE, DeliveryEvent.Kind.SOFT_BOUNCE
+        ),
+        complained_count=_delivery_event_count(DeliveryEvent.Kind.COMPLAINT),
     )

@@ -11,8 +11,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from campaign_site.core.audit import audit_record
@@ -26,7 +29,13 @@ from campaign_site.core.fanout import (
     outbox_fan_out,
 )
 from campaign_site.core.models import AuditEvent, OutboundEmail
-from campaign_site.core.outbox import RenderedEmail, outbox_enqueue, outbox_render
+from campaign_site.core.outbox import (
+    RenderedEmail,
+    outbox_enqueue,
+    outbox_link_label,
+    outbox_release,
+    outbox_render,
+)
 from campaign_site.core.text import render_organiser_text
 from campaign_site.core.workers import enqueue_after_commit
 from volunteers.models import Supporter, Update
@@ -160,6 +169,74 @@ def _copies_for(update: Update, supporters: Sequence[Supporter]) -> list[FanOutC
         )
         for supporter, links, headers in supporters_bulk_copies(supporters)
     ]
+
+
+@transaction.atomic
+def update_pause(*, about_id: int, reason: str) -> bool:
+    """Pause an update whose bounce or complaint rate passed its threshold (called by the
+    outbox's deliverability check, which then holds the emails not yet sent) and tell the
+    organiser who sent it and the superusers. Returns False when there is nothing to
+    pause: not sending, nothing left to send, or an organiser resumed it after a pause.
+    """
+    update = Update.objects.select_for_update().filter(pk=about_id).first()
+    if update is None or update.resumed_by_id is not None:
+        return False
+    if update.status not in (Update.Status.SENDING, Update.Status.SENT):
+        return False
+    unsent = OutboundEmail.objects.filter(
+        about_type=outbox_link_label(Update),
+        about_id=update.pk,
+        status=OutboundEmail.Status.QUEUED,
+        is_bulk=True,
+    )
+    if update.status == Update.Status.SENT and not unsent.exists():
+        return False
+    update.status = Update.Status.PAUSED
+    update.paused_at = timezone.now()
+    update.paused_reason = reason[:300]
+    update.save(update_fields=["status", "paused_at", "paused_reason"])
+    change_url = settings.SITE_URL + reverse("admin:volunteers_update_change", args=[update.pk])
+    organisers = {
+        *get_user_model()
+        .objects.filter(is_active=True, is_superuser=True)
+        .exclude(email="")
+        .values_list("email", flat=True),
+        *([update.send_requested_by.email] if update.send_requested_by else []),
+    }
+    for address in sorted(filter(None, organisers)):
+        outbox_enqueue(
+            key=f"update-paused:{update.pk}:{update.paused_at.timestamp():.0f}:{address}",
+            to=address,
+            template="volunteers/email/update_paused",
+            context={"update": update, "change_url": change_url},
+            person=None,
+            about=update,
+        )
+    logger.warning("Update %s paused: %s", update.pk, reason)
+    return True
+
+
+@transaction.atomic
+def update_resume(*, update: Update, user) -> int:
+    """An organiser resumes a paused update: its held emails go, the fan-out carries on,
+    and it does not pause itself again. Returns how many held emails were released."""
+    update = Update.objects.select_for_update().get(pk=update.pk)
+    if update.status != Update.Status.PAUSED:
+        raise ValidationError("This update is not paused.")
+    update.status = Update.Status.SENT if update.queued_at else Update.Status.SENDING
+    update.resumed_by = user
+    update.fan_out_progress_at = timezone.now()
+    update.save(update_fields=["status", "resumed_by", "fan_out_progress_at"])
+    released = outbox_release(about=update)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.BULK_EMAIL,
+        what=f"Update #{update.pk} '{update.subject}' resumed after it paused itself"[:300],
+        rows=released,
+    )
+    if update.status == Update.Status.SENDING:
+        enqueue_after_commit("volunteers.tasks.update_fan_out_task", update.pk)
+    return released
 
 
 def update_fan_out_resume_stalled(*, stalled_after_seconds: int = 300) -> list[int]:

@@ -4,7 +4,8 @@ The email is rendered once per variant (an update has one; a digest one per mix 
 kinds), with marks where each person's own links go. Each person's copy is then the
 rendered text with the marks replaced (string replacement, no template), written to the
 outbox in chunks, each chunk in a short transaction of its own: no row lock is held while
-anything renders, and memory stays flat whatever the list's size.
+anything renders, and memory stays flat whatever the list's size. Rows are marked bulk, and
+addresses suppressed after a hard bounce or a complaint are left out (suppression.py).
 
 The core names no app: the caller gives the recipients (any iterable, e.g.
 `keyset_chunks()` over a queryset) and a function that gives each one's copy (key,
@@ -21,6 +22,7 @@ from django.utils.html import escape
 
 from campaign_site.core.models import OutboundEmail
 from campaign_site.core.outbox import RenderedEmail, outbox_enqueue_many, outbox_links
+from campaign_site.core.suppression import suppressed_among
 
 R = TypeVar("R")
 FAN_OUT_CHUNK_SIZE = 1000
@@ -68,18 +70,22 @@ def outbox_fan_out(
 
     `render(variant)` is called once per variant, before any transaction. `copies_for`
     gets a whole chunk (so it can look things up for all of it at once) and gives the
-    copies to write, leaving out anyone it skips. `on_chunk(chunk, created)` runs inside
-    the chunk's transaction after its rows are written (the caller's progress mark, so a
-    crashed fan-out resumes where it stopped); raising FanOutStopped there drops the chunk
-    and ends the fan-out. Rows whose key exists are not written again. Returns how many
-    emails were queued.
+    copies to write, leaving out anyone it skips; suppressed addresses are left out here.
+    `on_chunk(chunk, created)` runs inside the chunk's transaction after its rows are
+    written (the caller's progress mark, so a crashed fan-out resumes where it stopped);
+    raising FanOutStopped there drops the chunk and ends the fan-out. Rows whose key
+    exists are not written again. Returns how many emails were queued.
     """
     rendered: dict[Hashable, RenderedEmail] = {}
     link_fields = outbox_links(about=about)
     queued = 0
     for chunk in _chunks(recipients, chunk_size):
+        copies = list(copies_for(chunk))
+        suppressed = suppressed_among(copy.to for copy in copies)
         rows = []
-        for copy in copies_for(chunk):
+        for copy in copies:
+            if copy.to in suppressed:
+                continue
             if copy.variant not in rendered:
                 rendered[copy.variant] = render(copy.variant)
             rows.append(_row(copy, rendered[copy.variant], link_fields))
@@ -127,6 +133,7 @@ def _row(copy: FanOutCopy, rendered: RenderedEmail, link_fields: dict) -> Outbou
         body_text=_personalise(rendered.body_text, copy.links, html=False),
         body_html=_personalise(rendered.body_html, copy.links, html=True),
         headers=copy.headers,
+        is_bulk=True,
         **outbox_links(person=copy.person),
         **link_fields,
     )

@@ -8,12 +8,15 @@ Erasure (`outbox_erase_people()`) and the daily blanking of old bodies
 (`outbox_blank_old_bodies()`) follow those links and indexes, never a scan of addresses.
 """
 
+import hashlib
 import logging
 import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+from anymail.exceptions import AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, models, transaction
@@ -24,6 +27,7 @@ from django.utils import timezone
 
 from campaign_site.core.models import OutboundEmail
 from campaign_site.core.selectors import campaign_settings_get
+from campaign_site.core.suppression import suppressed_among
 from campaign_site.core.workers import enqueue_now
 
 logger = logging.getLogger(__name__)
@@ -32,7 +36,16 @@ STALE_SENDING_AFTER = timedelta(minutes=15)
 OUTBOX_SEND_TASK = "campaign_site.core.tasks.outbox_send_task"
 ERASED_ADDRESS = "erased@erased.invalid"
 # Statuses of rows that have not gone out (and never will, once their person is erased).
-UNSENT = (OutboundEmail.Status.QUEUED, OutboundEmail.Status.FAILED)
+UNSENT = (
+    OutboundEmail.Status.QUEUED,
+    OutboundEmail.Status.FAILED,
+    OutboundEmail.Status.HELD,
+    OutboundEmail.Status.SKIPPED,
+)
+# What a sending attempt can raise that is worth another try later (a relay or provider
+# outage), and what no retry will change (the provider refused the address itself).
+SEND_ERRORS = (smtplib.SMTPException, OSError, AnymailError)
+REFUSED_FOR_GOOD = (AnymailRecipientsRefused, AnymailInvalidAddress)
 BLANK_CHUNK = 5000
 
 
@@ -163,39 +176,80 @@ def outbox_queue_for_sending(*, email_ids: Sequence[int]) -> None:
 
 
 def outbox_send(*, email_ids: Iterable[int]) -> SendReport:
-    """Send the given rows that are still queued and due, over one SMTP connection.
+    """Send the given rows that are still queued and due, over one connection.
 
-    Each row is claimed (queued -> sending) under a row lock before the SMTP
-    conversation, so two workers never send the same row.
+    Each row is claimed (queued -> sending) under a row lock before the conversation with
+    the relay or provider, so two workers never send the same row. Bulk rows to an address
+    suppressed meanwhile are skipped, not sent.
     """
     report = SendReport()
-    claimed = _claim(list(email_ids))
+    claimed = _skip_suppressed(_claim(list(email_ids)))
     if not claimed:
         return report
     connection = get_connection()
     try:
         connection.open()
-    except (smtplib.SMTPException, OSError) as exc:
+    except SEND_ERRORS as exc:
         for email in claimed:
             _record_failure(email, exc, report)
         return report
     try:
         for email in claimed:
+            message = _build_message(email, connection)
             try:
-                _build_message(email, connection).send()
-            except (smtplib.SMTPException, OSError) as exc:
+                message.send()
+            except REFUSED_FOR_GOOD as exc:
+                _record_failure(email, exc, report, retry=False)
+            except SEND_ERRORS as exc:
                 _record_failure(email, exc, report)
             else:
                 OutboundEmail.objects.filter(pk=email.pk).update(
-                    status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+                    status=OutboundEmail.Status.SENT,
+                    sent_at=timezone.now(),
+                    last_error="",
+                    esp_message_id=_provider_message_id(message),
                 )
                 report.sent.append(email.pk)
     finally:
         try:
             connection.close()
-        except (smtplib.SMTPException, OSError):
-            logger.info("SMTP connection did not close cleanly")
+        except SEND_ERRORS:
+            logger.info("Mail connection did not close cleanly")
     return report
+
+
+def outbox_message_id(email: OutboundEmail) -> str:
+    """The Message-ID of a row: on the site's own domain, made from the row alone, so
+    every try sends the same id and a rare repeat after a crash is recognisably the
+    same message."""
+    digest = hashlib.sha256(email.key.encode()).hexdigest()[:16]
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<outbox-{email.pk}.{digest}@{domain}>"
+
+
+def outbox_hold(*, about_type: str, about_id: int) -> int:
+    """Hold the unsent bulk rows of a paused bulk send (see deliverability.py); emails about
+    it to staff (a test copy, the pause notice) still go."""
+    return OutboundEmail.objects.filter(
+        about_type=about_type,
+        about_id=about_id,
+        status=OutboundEmail.Status.QUEUED,
+        is_bulk=True,
+    ).update(status=OutboundEmail.Status.HELD)
+
+
+def outbox_release(*, about: models.Model) -> int:
+    """Send the held rows of a bulk send an organiser resumed (after commit)."""
+    label = outbox_link_label(type(about))
+    held = OutboundEmail.objects.filter(
+        about_type=label, about_id=about.pk, status=OutboundEmail.Status.HELD
+    )
+    ids = list(held.values_list("pk", flat=True))
+    OutboundEmail.objects.filter(pk__in=ids).update(
+        status=OutboundEmail.Status.QUEUED, next_attempt_at=timezone.now()
+    )
+    transaction.on_commit(lambda: outbox_queue_for_sending(email_ids=ids))
+    return len(ids)
 
 
 def outbox_sweep(*, now: datetime | None = None) -> list[int]:
@@ -287,9 +341,28 @@ def _claim(email_ids: list[int]) -> list[OutboundEmail]:
     return rows
 
 
-def _record_failure(email: OutboundEmail, exc: Exception, report: SendReport) -> None:
+def _skip_suppressed(claimed: list[OutboundEmail]) -> list[OutboundEmail]:
+    suppressed = suppressed_among(email.to for email in claimed if email.is_bulk)
+    skipped = [email.pk for email in claimed if email.is_bulk and email.to in suppressed]
+    if skipped:
+        OutboundEmail.objects.filter(pk__in=skipped).update(
+            status=OutboundEmail.Status.SKIPPED,
+            last_error="Not sent: the address bounced or complained (bulk email only).",
+        )
+    return [email for email in claimed if email.pk not in skipped]
+
+
+def _provider_message_id(message: EmailMultiAlternatives) -> str:
+    """The id an email provider gave the message (anymail), to match its webhooks."""
+    status = getattr(message, "anymail_status", None)
+    return str(getattr(status, "message_id", None) or "")[:255]
+
+
+def _record_failure(
+    email: OutboundEmail, exc: Exception, report: SendReport, *, retry: bool = True
+) -> None:
     error = f"{type(exc).__name__}: {exc}"[:1000]
-    if email.tries >= settings.OUTBOX_MAX_TRIES:
+    if not retry or email.tries >= settings.OUTBOX_MAX_TRIES:
         OutboundEmail.objects.filter(pk=email.pk).update(
             status=OutboundEmail.Status.FAILED, last_error=error
         )
@@ -313,9 +386,11 @@ def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
-        headers=email.headers,
+        headers={**email.headers, "Message-ID": outbox_message_id(email)},
         connection=connection,
     )
+    # Email providers (through anymail) send this back with their webhooks; SMTP ignores it.
+    message.metadata = {"outbox_id": str(email.pk)}
     message.attach_alternative(email.body_html, "text/html")
     for attachment in email.attachments:
         message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])

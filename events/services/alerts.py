@@ -38,7 +38,7 @@ from campaign_site.core.outbox import RenderedEmail, outbox_render
 from events.emails import event_email_context
 from events.models import AlertDigest, Event
 from volunteers.models import Supporter
-from volunteers.selectors import supporters_bulk_copies
+from volunteers.selectors import bulk_audience_size, supporters_bulk_copies
 
 ALERT_FIELDS = {
     Event.Kind.CANVASS: "wants_canvass_alerts",
@@ -129,7 +129,7 @@ def alert_digest_plan(*, kinds: Iterable[str], now: datetime | None = None) -> A
     return AlertDigestPlan(
         due_at=due_at,
         waiting=waiting,
-        recipients=alert_audience(kinds=kinds).count(),
+        recipients=bulk_audience_size(alert_audience(kinds=kinds)),
         deferred=deferred,
         held_for_morning=not deferred and due_at > window_end,
     )

@@ -203,6 +203,7 @@ def test_update_list_shows_counts_without_a_query_per_row(client, organiser):
                     body_text="t",
                     body_html="h",
                     status=status,
+                    is_bulk=True,
                     **outbox_links(about=update),
                 )
         with CaptureQueriesContext(connection) as captured:
