@@ -229,11 +229,17 @@ OUTBOX_PAUSE_BOUNCE_RATE = float(os.environ.get("OUTBOX_PAUSE_BOUNCE_RATE", "0.0
 OUTBOX_PAUSE_COMPLAINT_RATE = float(os.environ.get("OUTBOX_PAUSE_COMPLAINT_RATE", "0.003"))
 OUTBOX_BULK_PAUSE_SERVICES = {"volunteers.update": "volunteers.update_services.update_pause"}
 
-# The outbox: how many times a row is tried, and the first retry delay
-# (doubled on each try).
-OUTBOX_MAX_TRIES = int(os.environ.get("OUTBOX_MAX_TRIES", "6"))
+# The outbox: a row that fails is tried again after OUTBOX_RETRY_BASE_SECONDS, doubling up
+# to OUTBOX_RETRY_MAX_SECONDS, until OUTBOX_GIVE_UP_AFTER_HOURS after it was written.
 OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"))
+OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))
+OUTBOX_GIVE_UP_AFTER_HOURS = float(os.environ.get("OUTBOX_GIVE_UP_AFTER_HOURS", "36"))
+# Rows per task, and per claim: a worker claims a few rows at a time and renews its claim
+# while it sends; a claim not renewed for OUTBOX_STALE_SENDING_SECONDS (its worker died)
+# goes back to the queue at the next sweep.
 OUTBOX_BATCH_SIZE = 200
+OUTBOX_CLAIM_SIZE = int(os.environ.get("OUTBOX_CLAIM_SIZE", "20"))
+OUTBOX_STALE_SENDING_SECONDS = float(os.environ.get("OUTBOX_STALE_SENDING_SECONDS", "90"))
 OUTBOX_SWEEP_GRACE_SECONDS = int(os.environ.get("OUTBOX_SWEEP_GRACE_SECONDS", "120"))
 # The content of emails sent longer ago than this is blanked every night (keys stay).
 OUTBOX_KEEP_BODIES_DAYS = int(os.environ.get("OUTBOX_KEEP_BODIES_DAYS", "30"))

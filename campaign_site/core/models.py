@@ -143,6 +143,9 @@ class OutboundEmail(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     tries = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    permanent_failure = models.BooleanField(
+        default=False, help_text="Failed for good: the server refused the address itself."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     sending_started_at = models.DateTimeField(null=True, blank=True)

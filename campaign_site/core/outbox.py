@@ -2,37 +2,29 @@
 
 Callers use `outbox_enqueue()` (one email) or `outbox_enqueue_many()` (a fan-out) inside
 their own transaction, passing whom each row is for and what it is about (generic links:
-the core names no app). After commit a Celery task sends the rows; `outbox_sweep()` finds
-rows that were never handed to a worker (broker down, worker crashed) or are due a retry.
+the core names no app). After commit a Celery task sends the rows (sending.py, whose
+sweep also finds rows never handed to a worker, left by a dead one, or due a retry).
 Erasure (`outbox_erase_people()`) and the daily blanking of old bodies
 (`outbox_blank_old_bodies()`) follow those links and indexes, never a scan of addresses.
 """
 
-import hashlib
 import logging
-import smtplib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from anymail.exceptions import AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from campaign_site.core.models import OutboundEmail
 from campaign_site.core.selectors import campaign_settings_get
-from campaign_site.core.suppression import suppressed_among
 from campaign_site.core.workers import enqueue_now
 
 logger = logging.getLogger(__name__)
 
-STALE_SENDING_AFTER = timedelta(minutes=15)
 OUTBOX_SEND_TASK = "campaign_site.core.tasks.outbox_send_task"
 ERASED_ADDRESS = "erased@erased.invalid"
 # Statuses of rows that have not gone out (and never will, once their person is erased).
@@ -42,10 +34,6 @@ UNSENT = (
     OutboundEmail.Status.HELD,
     OutboundEmail.Status.SKIPPED,
 )
-# What a sending attempt can raise that is worth another try later (a relay or provider
-# outage), and what no retry will change (the provider refused the address itself).
-SEND_ERRORS = (smtplib.SMTPException, OSError, AnymailError)
-REFUSED_FOR_GOOD = (AnymailRecipientsRefused, AnymailInvalidAddress)
 BLANK_CHUNK = 5000
 
 
@@ -54,14 +42,6 @@ class RenderedEmail:
     subject: str
     body_text: str
     body_html: str
-
-
-@dataclass
-class SendReport:
-    sent: list[int] = field(default_factory=list)
-    retry: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-    retry_in: int = 0
 
 
 def outbox_render(*, template: str, context: dict) -> RenderedEmail:
@@ -175,58 +155,6 @@ def outbox_queue_for_sending(*, email_ids: Sequence[int]) -> None:
             return
 
 
-def outbox_send(*, email_ids: Iterable[int]) -> SendReport:
-    """Send the given rows that are still queued and due, over one connection.
-
-    Each row is claimed (queued -> sending) under a row lock before the conversation with
-    the relay or provider, so two workers never send the same row. Bulk rows to an address
-    suppressed meanwhile are skipped, not sent.
-    """
-    report = SendReport()
-    claimed = _skip_suppressed(_claim(list(email_ids)))
-    if not claimed:
-        return report
-    connection = get_connection()
-    try:
-        connection.open()
-    except SEND_ERRORS as exc:
-        for email in claimed:
-            _record_failure(email, exc, report)
-        return report
-    try:
-        for email in claimed:
-            message = _build_message(email, connection)
-            try:
-                message.send()
-            except REFUSED_FOR_GOOD as exc:
-                _record_failure(email, exc, report, retry=False)
-            except SEND_ERRORS as exc:
-                _record_failure(email, exc, report)
-            else:
-                OutboundEmail.objects.filter(pk=email.pk).update(
-                    status=OutboundEmail.Status.SENT,
-                    sent_at=timezone.now(),
-                    last_error="",
-                    esp_message_id=_provider_message_id(message),
-                )
-                report.sent.append(email.pk)
-    finally:
-        try:
-            connection.close()
-        except SEND_ERRORS:
-            logger.info("Mail connection did not close cleanly")
-    return report
-
-
-def outbox_message_id(email: OutboundEmail) -> str:
-    """The Message-ID of a row: on the site's own domain, made from the row alone, so
-    every try sends the same id and a rare repeat after a crash is recognisably the
-    same message."""
-    digest = hashlib.sha256(email.key.encode()).hexdigest()[:16]
-    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return f"<outbox-{email.pk}.{digest}@{domain}>"
-
-
 def outbox_hold(*, about_type: str, about_id: int) -> int:
     """Hold the unsent bulk rows of a paused bulk send (see deliverability.py); emails about
     it to staff (a test copy, the pause notice) still go."""
@@ -250,24 +178,6 @@ def outbox_release(*, about: models.Model) -> int:
     )
     transaction.on_commit(lambda: outbox_queue_for_sending(email_ids=ids))
     return len(ids)
-
-
-def outbox_sweep(*, now: datetime | None = None) -> list[int]:
-    """Return ids of rows a worker should send now.
-
-    Rows stuck in `sending` (a worker died mid-batch) go back to the queue first. Fresh
-    rows get a grace period, since their own task is normally already on its way.
-    """
-    now = now or timezone.now()
-    OutboundEmail.objects.filter(
-        status=OutboundEmail.Status.SENDING, sending_started_at__lt=now - STALE_SENDING_AFTER
-    ).update(status=OutboundEmail.Status.QUEUED)
-    grace = timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
-    return list(
-        OutboundEmail.objects.due(now - grace)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:10_000]
-    )
 
 
 def outbox_erase_people(
@@ -322,79 +232,6 @@ def outbox_blank_old_bodies(*, now: datetime | None = None) -> int:
         blanked += changed
         if changed < BLANK_CHUNK:
             return blanked
-
-
-def _claim(email_ids: list[int]) -> list[OutboundEmail]:
-    now = timezone.now()
-    with transaction.atomic():
-        rows = list(
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .due(now)
-            .filter(pk__in=email_ids)
-            .order_by("pk")
-        )
-        OutboundEmail.objects.filter(pk__in=[row.pk for row in rows]).update(
-            status=OutboundEmail.Status.SENDING, sending_started_at=now, tries=F("tries") + 1
-        )
-    for row in rows:
-        row.tries += 1
-    return rows
-
-
-def _skip_suppressed(claimed: list[OutboundEmail]) -> list[OutboundEmail]:
-    suppressed = suppressed_among(email.to for email in claimed if email.is_bulk)
-    skipped = [email.pk for email in claimed if email.is_bulk and email.to in suppressed]
-    if skipped:
-        OutboundEmail.objects.filter(pk__in=skipped).update(
-            status=OutboundEmail.Status.SKIPPED,
-            last_error="Not sent: the address bounced or complained (bulk email only).",
-        )
-    return [email for email in claimed if email.pk not in skipped]
-
-
-def _provider_message_id(message: EmailMultiAlternatives) -> str:
-    """The id an email provider gave the message (anymail), to match its webhooks."""
-    status = getattr(message, "anymail_status", None)
-    return str(getattr(status, "message_id", None) or "")[:255]
-
-
-def _record_failure(
-    email: OutboundEmail, exc: Exception, report: SendReport, *, retry: bool = True
-) -> None:
-    error = f"{type(exc).__name__}: {exc}"[:1000]
-    if not retry or email.tries >= settings.OUTBOX_MAX_TRIES:
-        OutboundEmail.objects.filter(pk=email.pk).update(
-            status=OutboundEmail.Status.FAILED, last_error=error
-        )
-        report.failed.append(email.pk)
-        logger.error("Outbox email %s failed for good after %d tries", email.pk, email.tries)
-        return
-    delay = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (email.tries - 1)
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        status=OutboundEmail.Status.QUEUED,
-        last_error=error,
-        next_attempt_at=timezone.now() + timedelta(seconds=delay),
-    )
-    report.retry.append(email.pk)
-    report.retry_in = max(report.retry_in, delay)
-    logger.warning("Outbox email %s not sent (try %d), retry in %ds", email.pk, email.tries, delay)
-
-
-def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
-        headers={**email.headers, "Message-ID": outbox_message_id(email)},
-        connection=connection,
-    )
-    # Email providers (through anymail) send this back with their webhooks; SMTP ignores it.
-    message.metadata = {"outbox_id": str(email.pk)}
-    message.attach_alternative(email.body_html, "text/html")
-    for attachment in email.attachments:
-        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
-    return message
 
 
 def _batches(items: list, size: int) -> Iterable[list]:

@@ -2,12 +2,8 @@ import logging
 
 from celery import shared_task
 
-from campaign_site.core.outbox import (
-    outbox_blank_old_bodies,
-    outbox_queue_for_sending,
-    outbox_send,
-    outbox_sweep,
-)
+from campaign_site.core.outbox import outbox_blank_old_bodies, outbox_queue_for_sending
+from campaign_site.core.sending import outbox_send, outbox_sweep
 from campaign_site.core.workers import enqueue_now
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaign_site.core.models import DeliveryEvent, EmailSuppression, OutboundEmail
-from campaign_site.core.outbox import outbox_link_label, outbox_message_id, outbox_send
+from campaign_site.core.outbox import outbox_link_label
+from campaign_site.core.sending import outbox_message_id, outbox_send
 from campaign_site.core.services import mail_check_send
 from campaign_site.core.suppression import address_hash
 from tests.support.admin import sign_in_with_two_factor

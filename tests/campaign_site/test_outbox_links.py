@@ -11,8 +11,8 @@ from campaign_site.core.outbox import (
     ERASED_ADDRESS,
     outbox_enqueue,
     outbox_link_label,
-    outbox_send,
 )
+from campaign_site.core.sending import outbox_send
 from campaign_site.core.tasks import outbox_blank_old_bodies_task
 from donations.models import Donation, Donor, Payment
 from donations.services.ledger import receipt_send

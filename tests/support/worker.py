@@ -1,6 +1,7 @@
 """A real `celery worker` process against REDIS_URL and the test database."""
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,9 +27,17 @@ def test_database_url() -> str:
 
 
 class CeleryWorker:
-    def __init__(self, smtp_port: int, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        smtp_port: int,
+        extra_env: dict[str, str] | None = None,
+        queues: str | None = None,
+        name: str = "test-worker",
+    ):
         self.smtp_port = smtp_port
         self.extra_env = extra_env or {}
+        self.queues = queues
+        self.name = name
         self.process: subprocess.Popen | None = None
         self.log_path = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
 
@@ -40,6 +49,7 @@ class CeleryWorker:
             EMAIL_HOST="127.0.0.1",
             EMAIL_PORT=str(self.smtp_port),
             OUTBOX_RETRY_BASE_SECONDS="1",
+            OUTBOX_RETRY_MAX_SECONDS="2",
             OUTBOX_SWEEP_GRACE_SECONDS="0",
         )
         env.update(self.extra_env)
@@ -62,12 +72,14 @@ class CeleryWorker:
                 "--without-mingle",
                 "--without-heartbeat",
                 "-n",
-                f"test-worker-{os.getpid()}@%h",
+                f"{self.name}-{os.getpid()}@%h",
+                *(["-Q", self.queues] if self.queues else []),
             ],
             cwd=PROJECT_DIR,
             env=self.environment(),
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so kill() reaches its children
         )
         deadline = time.monotonic() + 60
         while b"ready." not in self.log_path.read_bytes():
@@ -77,6 +89,13 @@ class CeleryWorker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes at once, as a crash would: nothing
+        is acknowledged or cleaned up."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
