@@ -86,7 +86,8 @@ def fill(*, supporters: int, rows: int) -> float:
             """
             INSERT INTO campaign_site_outboundemail (key, "to", subject, body_text,
                 body_html, headers, attachments, status, tries, last_error, created_at,
-                next_attempt_at, sent_at, person_type, about_type, person_id)
+                next_attempt_at, sent_at, person_type, about_type, person_id, is_bulk,
+                esp_message_id, permanent_failure)
             SELECT 'bench:' || g, 'bench-' || (g %% %(n)s + 1) || '@example.org',
                 'News from the campaign', repeat('A line of the update. ', 20),
                 repeat('<p>A line of the update.</p>', 20),
@@ -95,7 +96,7 @@ def fill(*, supporters: int, rows: int) -> float:
                 CASE WHEN g %% 50 = 0 THEN 'queued' ELSE 'sent' END, 1, '',
                 now() - (g %% 90) * interval '1 day', now(),
                 CASE WHEN g %% 50 = 0 THEN NULL ELSE now() - (g %% 90) * interval '1 day' END,
-                'volunteers.supporter', '', %(first)s + g %% %(n)s
+                'volunteers.supporter', '', %(first)s + g %% %(n)s, true, '', false
             FROM generate_series(0, %(rows)s - 1) AS g
             """,
             {"n": supporters, "rows": rows, "first": first_id},

@@ -72,7 +72,7 @@ def test_refused_email_is_retried_and_sent_when_smtp_comes_back(worker, mailbox)
     email = queue_mail_check()
 
     deadline = time.monotonic() + 20
-    while email.tries < 1 and time.monotonic() < deadline:
+    while "451" not in email.last_error and time.monotonic() < deadline:
         time.sleep(0.1)
         email.refresh_from_db()
     assert "451" in email.last_error
