@@ -24,6 +24,7 @@ ROLES: dict[str, list[str]] = {
         "events.view_event",
         "events.view_rsvp",
         "events.change_rsvp",
+        "events.view_alertdigest",
         "volunteers.add_update",
         "volunteers.change_update",
         "volunteers.delete_update",

@@ -6,7 +6,9 @@ production refuses to start without its secrets. See README.md.
 """
 
 import os
+import secrets
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "crispy_forms",
     "crispy_bootstrap5",
+    "anymail",
     "campaign_site.core",
     "volunteers",
     "events",
@@ -216,10 +219,49 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Email -----------------------------------------------------------------
+# SMTP (EMAIL_HOST) by default; ANYMAIL_ESP (postmark, mailgun, amazon_ses, brevo, sendgrid,
+# sparkpost, mailjet, ...) sends through that provider's API with django-anymail instead.
+# Every other ANYMAIL_<NAME> variable becomes anymail's <NAME> setting, e.g.
+# ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY, ANYMAIL_BREVO_API_KEY, and
+# ANYMAIL_WEBHOOK_SECRET ("user:password", the basic auth of the tracking webhooks at
+# SITE_URL/anymail/<esp>/tracking/).
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Campaign <campaign@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+ANYMAIL_ESP = os.environ.get("ANYMAIL_ESP", "").strip().lower()
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and name != "ANYMAIL_ESP" and value
+}
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-if EMAIL_HOST:
+if ANYMAIL_ESP:
+    if ANYMAIL_ESP not in {
+        "amazon_ses",
+        "brevo",
+        "mailersend",
+        "mailgun",
+        "mailjet",
+        "mailtrap",
+        "mandrill",
+        "postal",
+        "postmark",
+        "resend",
+        "scaleway",
+        "sendgrid",
+        "sparkpost",
+        "unisender_go",
+    }:
+        raise ImproperlyConfigured(f"ANYMAIL_ESP={ANYMAIL_ESP!r} is not a provider anymail knows.")
+    if ANYMAIL_ESP == "amazon_ses" and find_spec("boto3") is None:
+        raise ImproperlyConfigured("ANYMAIL_ESP=amazon_ses needs boto3: pip install boto3.")
+    if not DEBUG and not ANYMAIL.get("WEBHOOK_SECRET"):
+        raise ImproperlyConfigured(
+            "ANYMAIL_ESP is set but ANYMAIL_WEBHOOK_SECRET is not: set it to user:password "
+            "and give the provider SITE_URL/anymail/<esp>/tracking/ with that basic auth, so "
+            "bounces and complaints reach the site."
+        )
+    EMAIL_BACKEND = f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"
+elif EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -229,13 +271,39 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+# Without a secret of its own, the tracking webhooks accept no one (never anyone at all).
+ANYMAIL.setdefault("WEBHOOK_SECRET", f"unset:{secrets.token_urlsafe(32)}")
+# A hard bounce or a complaint suppresses an address for bulk email at once; soft bounces
+# do after this many within this many days.
+OUTBOX_SOFT_BOUNCE_LIMIT = int(os.environ.get("OUTBOX_SOFT_BOUNCE_LIMIT", "3"))
+OUTBOX_SOFT_BOUNCE_DAYS = int(os.environ.get("OUTBOX_SOFT_BOUNCE_DAYS", "30"))
+# A bulk send pauses itself once this many of its emails have gone and more than these
+# shares of them bounced or were reported as spam. Who handles the pause, by what the
+# emails are about:
+OUTBOX_PAUSE_MIN_SAMPLE = int(os.environ.get("OUTBOX_PAUSE_MIN_SAMPLE", "200"))
+OUTBOX_PAUSE_BOUNCE_RATE = float(os.environ.get("OUTBOX_PAUSE_BOUNCE_RATE", "0.05"))
+OUTBOX_PAUSE_COMPLAINT_RATE = float(os.environ.get("OUTBOX_PAUSE_COMPLAINT_RATE", "0.003"))
+OUTBOX_BULK_PAUSE_SERVICES = {"volunteers.update": "volunteers.update_services.update_pause"}
 
-# The outbox: how many times a row is tried, and the first retry delay
-# (doubled on each try).
-OUTBOX_MAX_TRIES = int(os.environ.get("OUTBOX_MAX_TRIES", "6"))
+# The outbox: a row that fails is tried again after OUTBOX_RETRY_BASE_SECONDS, doubling up
+# to OUTBOX_RETRY_MAX_SECONDS, until OUTBOX_GIVE_UP_AFTER_HOURS after it was written.
 OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"))
+OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))
+OUTBOX_GIVE_UP_AFTER_HOURS = float(os.environ.get("OUTBOX_GIVE_UP_AFTER_HOURS", "36"))
+# Rows per task, and per claim: a worker claims a few rows at a time and renews its claim
+# while it sends; a claim not renewed for OUTBOX_STALE_SENDING_SECONDS (its worker died)
+# goes back to the queue at the next sweep.
 OUTBOX_BATCH_SIZE = 200
+OUTBOX_CLAIM_SIZE = int(os.environ.get("OUTBOX_CLAIM_SIZE", "20"))
+OUTBOX_STALE_SENDING_SECONDS = float(os.environ.get("OUTBOX_STALE_SENDING_SECONDS", "90"))
 OUTBOX_SWEEP_GRACE_SECONDS = int(os.environ.get("OUTBOX_SWEEP_GRACE_SECONDS", "120"))
+# The content of emails sent longer ago than this is blanked every night (keys stay).
+OUTBOX_KEEP_BODIES_DAYS = int(os.environ.get("OUTBOX_KEEP_BODIES_DAYS", "30"))
+
+# New-session alerts: sessions published within this many minutes of the first go out in one
+# email per supporter, at most one a day, never before this hour (UK time).
+ALERT_DIGEST_WINDOW_MINUTES = int(os.environ.get("ALERT_DIGEST_WINDOW_MINUTES", "10"))
+ALERT_DIGEST_EARLIEST_HOUR = int(os.environ.get("ALERT_DIGEST_EARLIEST_HOUR", "8"))
 
 # --- Celery ----------------------------------------------------------------
 # With no REDIS_URL, tasks run in-process (a first run needs no broker).
@@ -268,10 +336,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "campaign_site.core.tasks.outbox_sweep_task",
         "schedule": crontab(minute="*"),
     },
-    # Session reminders that are due, and new-session alerts whose task was lost.
+    # Session reminders that are due, and new-session alert digests whose window has closed.
     "events-sweep": {
         "task": "events.tasks.events_sweep_task",
-        "schedule": crontab(minute="*/5"),
+        "schedule": crontab(minute="*"),
     },
     # Restart an update's fan-out that stalled (broker down when Send was pressed, worker died).
     "update-fan-out-sweep": {
@@ -292,6 +360,11 @@ CELERY_BEAT_SCHEDULE = {
     "phonebank-retention": {
         "task": "events.phonebank.tasks.phonebank_retention_task",
         "schedule": crontab(hour="3", minute="15"),
+    },
+    # Blank the content of emails sent more than OUTBOX_KEEP_BODIES_DAYS ago.
+    "outbox-blank-old-bodies": {
+        "task": "campaign_site.core.tasks.outbox_blank_old_bodies_task",
+        "schedule": crontab(hour="4", minute="15"),
     },
     # Erase volunteers' personal data once the campaign's retention date has passed.
     "retention-erase": {

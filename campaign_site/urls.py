@@ -30,5 +30,7 @@ urlpatterns = [
     path("", include("volunteers.urls")),
     path("events/", include("events.urls")),
     path("", include("donations.urls")),
+    # The email provider's tracking webhooks (bounces, complaints), behind basic auth.
+    path("anymail/", include("anymail.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -10,7 +12,7 @@ from django.utils import timezone
 from campaign_site.core.words import count_of
 from events.exports import rsvps_export
 from events.forms import CancelReasonForm, MessagePeopleGoingForm, RepeatWeeklyForm
-from events.models import Event, Rsvp
+from events.models import AlertDigest, Event, Rsvp
 from events.services import (
     SessionError,
     event_cancel,
@@ -22,7 +24,7 @@ from events.services import (
     event_update,
     rsvp_attendance_set,
 )
-from events.services.alerts import alert_recipients
+from events.services.alerts import alert_digest_plan
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -58,6 +60,12 @@ class RsvpInline(admin.TabularInline):
     @admin.display(description="email")
     def email(self, rsvp):
         return rsvp.supporter.email
+
+
+def _when(plan) -> str:
+    due = timezone.localtime(plan.due_at)
+    day = "today" if due.date() == timezone.localdate() else f"on {due:%A} {due.day} {due:%B}"
+    return f"{day} at {due:%H:%M}"
 
 
 def _intermediate(modeladmin, request, queryset, *, form, title, action, note=""):
@@ -99,7 +107,14 @@ class EventAdmin(admin.ModelAdmin):
     ordering = ["starts_at"]
     list_per_page = 50
     show_full_result_count = False
-    readonly_fields = ["status", "sequence", "published_at", "cancelled_at", "alerts_sent_at"]
+    readonly_fields = [
+        "status",
+        "sequence",
+        "published_at",
+        "cancelled_at",
+        "alert_digest",
+        "alerts_sent_at",
+    ]
     inlines = [RsvpInline]
     actions = [
         "publish",
@@ -136,7 +151,18 @@ class EventAdmin(admin.ModelAdmin):
                 "only in the emails to people who signed up.",
             },
         ),
-        ("Record", {"fields": ["sequence", "published_at", "cancelled_at", "alerts_sent_at"]}),
+        (
+            "Record",
+            {
+                "fields": [
+                    "sequence",
+                    "published_at",
+                    "cancelled_at",
+                    "alert_digest",
+                    "alerts_sent_at",
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
@@ -214,34 +240,46 @@ class EventAdmin(admin.ModelAdmin):
     def publish(self, request, queryset):
         if "apply" in request.POST:
             published = sum(event_publish(event=event) for event in queryset)
-            if published:
-                self.message_user(
-                    request,
-                    f"Published {count_of(published, 'session')}; "
-                    "the new-session alerts are on their way.",
-                    messages.SUCCESS,
-                )
-            else:
+            if not published:
                 self.message_user(
                     request, "Nothing was published: none of them was a draft.", messages.WARNING
                 )
+                return None
+            plan = alert_digest_plan(kinds=[])
+            self.message_user(
+                request,
+                f"Published {count_of(published, 'session')}. The new-session alert email goes out "
+                f"{_when(plan)}.",
+                messages.SUCCESS,
+            )
             return None
         drafts = queryset.filter(status=Event.Status.DRAFT)
-        kinds = sorted(set(drafts.values_list("kind", flat=True)))
-        counts = {kind: alert_recipients(event=Event(kind=kind)).count() for kind in kinds}
-        alerts = [
-            f"{count_of(counts[kind], 'person', 'people')} for {Event.Kind(kind).label.lower()}"
-            for kind in kinds
-        ]
-        one = queryset.count() == 1
-        sessions = "this session" if one else "these sessions"
-        if alerts:
-            note = (
-                f"Publishing puts {sessions} on the public calendar and emails an alert to the "
-                f"supporters who asked for that kind of session ({', '.join(alerts)})."
-            )
+        sessions = "this session" if queryset.count() == 1 else "these sessions"
+        if not drafts.exists():
+            note = "None of them is a draft: publishing changes nothing."
         else:
-            note = f"Nothing to publish: {sessions} {'is' if one else 'are'} not a draft."
+            plan = alert_digest_plan(kinds=set(drafts.values_list("kind", flat=True)))
+            waiting = (
+                f", with the {count_of(plan.waiting, 'session')} published shortly before"
+                if plan.waiting
+                else ""
+            )
+            note = (
+                f"Publishing puts {sessions} on the public calendar. The new-session alert "
+                f"email goes out {_when(plan)}{waiting}: {count_of(plan.recipients, 'supporter')} "
+                "will get one email each, listing every new session of the kinds they asked for."
+                + (
+                    " Today's alert email has already gone, and nobody gets more than one a day."
+                    if plan.deferred
+                    else ""
+                )
+                + (
+                    f" No alert email goes out before {settings.ALERT_DIGEST_EARLIEST_HOUR:02d}:00."
+                    if plan.held_for_morning
+                    else ""
+                )
+            )
+        one = queryset.count() == 1
         return _intermediate(
             self,
             request,
@@ -348,3 +386,41 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_export_rsvps_permission(self, request):
         return request.user.has_perm("events.export_rsvps")
+
+
+@admin.register(AlertDigest)
+class AlertDigestAdmin(admin.ModelAdmin):
+    """New-session alert emails: which sessions went out together, when, to how many."""
+
+    list_display = ["send_date", "status", "due_at", "session_count", "recipient_count", "sent_at"]
+    fields = [
+        "status",
+        "opened_at",
+        "due_at",
+        "send_date",
+        "sessions",
+        "recipient_count",
+        "sent_at",
+    ]
+    readonly_fields = fields
+    list_filter = ["status"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(session_count=Count("events"))
+
+    @admin.display(description="sessions", ordering="session_count")
+    def session_count(self, digest):
+        return digest.session_count
+
+    @admin.display(description="sessions")
+    def sessions(self, digest):
+        return ", ".join(str(event) for event in digest.events.all()) or "-"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -155,4 +155,6 @@ def rsvp_email_send(
         template=f"events/email/{template}",
         context=context,
         attachments=[event_ics_attachment(rsvp)] if attach_calendar else None,
+        person=rsvp.supporter,
+        about=rsvp.event,
     )

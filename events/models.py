@@ -32,6 +32,45 @@ class EventQuerySet(models.QuerySet):
         )
 
 
+class AlertDigest(models.Model):
+    """New sessions published close together, announced in one email to each supporter.
+
+    The first session published opens a digest; sessions published while it is open join
+    it; when it is due (a short window later) each supporter who asked for any of its kinds
+    gets one email listing the sessions they asked for. At most one digest goes out a day
+    (`send_date` is unique): sessions published after today's wait for tomorrow's.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Collecting sessions"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    send_date = models.DateField(unique=True, help_text="The UK day it goes out: one a day.")
+    recipient_count = models.PositiveIntegerField(default=0)
+    # Fan-out progress: supporters are written in primary-key order; a re-run resumes here.
+    fanned_out_through = models.BigIntegerField(default=0, editable=False)
+    progress_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "new-session alert digest"
+        ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="open"),
+                name="alert_digest_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"New-session alerts of {self.send_date:%d %b %Y} ({self.get_status_display()})"
+
+
 class Event(models.Model):
     """A canvassing or phonebank session that volunteers sign up for."""
 
@@ -105,6 +144,15 @@ class Event(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     alerts_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    alert_digest = models.ForeignKey(
+        AlertDigest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        editable=False,
+        help_text="The new-session alert email this session is announced in.",
+    )
 
     objects = EventQuerySet.as_manager()
 

@@ -12,7 +12,7 @@ from campaign_site.core.words import count_of
 from volunteers.exports import supporter_status, supporters_export
 from volunteers.models import Consent, Supporter, Update
 from volunteers.retention import retention_plan
-from volunteers.selectors import update_delivery_counts_annotate
+from volunteers.selectors import bulk_audience_size, update_delivery_counts_annotate
 from volunteers.services import (
     supporter_data_copy_produce,
     supporter_erase,
@@ -21,6 +21,7 @@ from volunteers.services import (
 from volunteers.update_services import (
     update_render,
     update_request_send,
+    update_resume,
     update_save,
     update_send_test,
 )
@@ -256,6 +257,8 @@ class UpdateAdmin(admin.ModelAdmin):
         "queued_count",
         "sent_count",
         "failed_count",
+        "bounced_count",
+        "complained_count",
     ]
     list_filter = ["status", "audience"]
     search_fields = ["subject"]
@@ -275,6 +278,9 @@ class UpdateAdmin(admin.ModelAdmin):
                 "send_requested_at",
                 "queued_at",
                 "recipient_count",
+                "paused_at",
+                "paused_reason",
+                "resumed_by",
             ]
         return []
 
@@ -315,6 +321,14 @@ class UpdateAdmin(admin.ModelAdmin):
     def failed_count(self, update):
         return update.failed_count
 
+    @admin.display(description="bounced")
+    def bounced_count(self, update):
+        return update.bounced_count
+
+    @admin.display(description="spam reports")
+    def complained_count(self, update):
+        return update.complained_count
+
     def save_model(self, request, obj, form, change):
         update_save(update=obj, user=request.user)
 
@@ -322,7 +336,7 @@ class UpdateAdmin(admin.ModelAdmin):
         if obj is not None:
             context["preview"] = update_render(update=obj)
             context["preview_body"] = render_organiser_text(obj.body)
-            context["audience_size"] = Supporter.objects.audience(obj.audience).count()
+            context["audience_size"] = bulk_audience_size(Supporter.objects.audience(obj.audience))
             context["can_send"] = request.user.has_perm("volunteers.send_update")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -338,6 +352,11 @@ class UpdateAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.send_view),
                 name="volunteers_update_send",
             ),
+            path(
+                "<int:pk>/resume/",
+                self.admin_site.admin_view(self.resume_view),
+                name="volunteers_update_resume",
+            ),
             *super().get_urls(),
         ]
 
@@ -352,6 +371,22 @@ class UpdateAdmin(admin.ModelAdmin):
         else:
             update_send_test(update=update, to=request.user.email)
             self.message_user(request, f"A test copy is on its way to {request.user.email}.")
+        return redirect(reverse("admin:volunteers_update_change", args=[pk]))
+
+    def resume_view(self, request, pk):
+        if request.method != "POST" or not request.user.has_perm("volunteers.send_update"):
+            raise PermissionDenied
+        update = get_object_or_404(Update, pk=pk)
+        try:
+            released = update_resume(update=update, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Sending resumed: {released} held email(s) are on their way.",
+                messages.SUCCESS,
+            )
         return redirect(reverse("admin:volunteers_update_change", args=[pk]))
 
     def send_view(self, request, pk):
@@ -375,7 +410,7 @@ class UpdateAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Send this update?",
             "update": update,
-            "audience_size": Supporter.objects.audience(update.audience).count(),
+            "audience_size": bulk_audience_size(Supporter.objects.audience(update.audience)),
             "opts": self.model._meta,
             "change_url": change_url,
         }

@@ -157,6 +157,8 @@ class Update(models.Model):
         DRAFT = "draft", "Draft"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
+        # Too many bounces or complaints: the rest waits for an organiser (see admin).
+        PAUSED = "paused", "Paused"
 
     subject = models.CharField(max_length=200)
     body = models.TextField(
@@ -179,6 +181,12 @@ class Update(models.Model):
     # Fan-out progress: supporters are queued in primary-key order; a re-run resumes here.
     fanned_out_through = models.BigIntegerField(default=0, editable=False)
     fan_out_progress_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_reason = models.CharField("why it paused", max_length=300, blank=True)
+    # An organiser resumed it after a pause: it does not pause itself again.
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = "update to the list"

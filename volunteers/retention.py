@@ -12,7 +12,7 @@ from campaign_site.core.audit import audit_record
 from campaign_site.core.models import AuditEvent
 from campaign_site.core.selectors import campaign_settings_get
 from volunteers.models import Supporter
-from volunteers.services import supporter_erase
+from volunteers.services import supporters_erase
 
 CHUNK = 500
 
@@ -39,7 +39,8 @@ def retention_erase_due() -> int:
     """Erase every supporter still holding personal data, once the date has passed.
 
     Works in chunks of its own transactions, so a run cut short resumes where it stopped;
-    a run after everything is erased does nothing. One audit record covers the run.
+    a run after everything is erased does nothing. One audit record covers the run. Each
+    chunk's emails are found by the outbox's person link, not by scanning addresses.
     """
     if not retention_plan().is_due:
         return 0
@@ -49,12 +50,10 @@ def retention_erase_due() -> int:
             chunk = list(
                 Supporter.objects.select_for_update(skip_locked=True)
                 .filter(erased_at__isnull=True)
-                .order_by("pk")[:CHUNK]
+                .order_by("pk")
+                .values_list("pk", flat=True)[:CHUNK]
             )
-            for supporter in chunk:
-                supporter_erase(
-                    supporter=supporter, reason="at the end of the retention period", audit=False
-                )
+            supporters_erase(supporter_ids=chunk)
         erased += len(chunk)
         if len(chunk) < CHUNK:
             break

@@ -1,13 +1,17 @@
 """Reads for the mailing list: signed links in emails, and the people they lead to."""
 
+from collections.abc import Iterator, Sequence
+
 from django.conf import settings
 from django.core import signing
-from django.db.models import CharField, F, Func, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import F, Func, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from campaign_site.core.models import OutboundEmail
-from volunteers.models import Consent, Supporter, Suppression, suppression_hash
+from campaign_site.core.models import DeliveryEvent, OutboundEmail
+from campaign_site.core.outbox import outbox_link_label
+from campaign_site.core.suppression import suppressed_count
+from volunteers.models import Consent, Supporter, Suppression, Update, suppression_hash
 
 PREFERENCES_SALT = "volunteers.preferences"
 UNSUBSCRIBE_SALT = "volunteers.unsubscribe"
@@ -51,12 +55,34 @@ def supporter_email_links(supporter: Supporter) -> dict[str, str]:
     }
 
 
-def supporter_list_unsubscribe_headers(supporter: Supporter) -> dict[str, str]:
+def supporter_list_unsubscribe_headers(
+    supporter: Supporter, links: dict[str, str] | None = None
+) -> dict[str, str]:
     """RFC 8058 one-click unsubscribe headers for updates and alerts."""
+    links = links or supporter_email_links(supporter)
     return {
-        "List-Unsubscribe": f"<{supporter_email_links(supporter)['unsubscribe_url']}>",
+        "List-Unsubscribe": f"<{links['unsubscribe_url']}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+def supporters_bulk_copies(
+    supporters: Sequence[Supporter],
+) -> Iterator[tuple[Supporter, dict[str, str], dict[str, str]]]:
+    """For a chunk of a bulk send (an update, an alert digest): each supporter with their
+    footer links and one-click unsubscribe headers, leaving out any whose address is
+    suppressed by an earlier erasure (one query for the chunk)."""
+    hashes = {supporter.pk: suppression_hash(supporter.email) for supporter in supporters}
+    suppressed = set(
+        Suppression.objects.filter(email_hash__in=hashes.values()).values_list(
+            "email_hash", flat=True
+        )
+    )
+    for supporter in supporters:
+        if hashes[supporter.pk] in suppressed:
+            continue
+        links = supporter_email_links(supporter)
+        yield supporter, links, supporter_list_unsubscribe_headers(supporter, links)
 
 
 def consent_confirm_url(consent: Consent) -> str:
@@ -121,14 +147,26 @@ def supporter_from_data_copy_token(token: str) -> Supporter | None:
     return Supporter.objects.filter(manage_token=manage_token, erased_at__isnull=True).first()
 
 
+def bulk_audience_size(supporters) -> int:
+    """How many of these supporters a bulk send would reach: addresses suppressed after a
+    hard bounce or a complaint are left out (checked only when there are any)."""
+    return supporters.count() - suppressed_count(
+        supporters.values_list("email", flat=True).iterator(chunk_size=5000)
+    )
+
+
 def address_is_suppressed(email: str) -> bool:
     return Suppression.objects.filter(email_hash=suppression_hash(email)).exists()
 
 
 def _outbox_count(*statuses: str):
-    prefix = Concat(Value("update:"), Cast(OuterRef("pk"), CharField()), Value(":"))
     counted = (
-        OutboundEmail.objects.filter(key__startswith=prefix, status__in=statuses)
+        OutboundEmail.objects.filter(
+            about_type=outbox_link_label(Update),
+            about_id=OuterRef("pk"),
+            status__in=statuses,
+            is_bulk=True,  # not the test copies or notices to staff
+        )
         .order_by()
         .annotate(n=Func(F("pk"), function="COUNT"))
         .values("n")
@@ -136,10 +174,32 @@ def _outbox_count(*statuses: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def _delivery_event_count(*kinds: str):
+    counted = (
+        DeliveryEvent.objects.filter(
+            email__about_type=outbox_link_label(Update),
+            email__about_id=OuterRef("pk"),
+            email__is_bulk=True,
+            kind__in=kinds,
+        )
+        .order_by()
+        .annotate(n=Func(F("email"), template="COUNT(DISTINCT %(expressions)s)"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def update_delivery_counts_annotate(updates):
-    """Queued, sent and failed emails for each update, in the same single query."""
+    """Queued, sent, failed, held and skipped emails for each update, and how many bounced
+    or were reported as spam (from the provider's webhooks), in the same single query."""
     return updates.annotate(
         queued_count=_outbox_count(OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING),
         sent_count=_outbox_count(OutboundEmail.Status.SENT),
         failed_count=_outbox_count(OutboundEmail.Status.FAILED),
+        held_count=_outbox_count(OutboundEmail.Status.HELD),
+        skipped_count=_outbox_count(OutboundEmail.Status.SKIPPED),
+        bounced_count=_delivery_event_count(
+            DeliveryEvent.Kind.HARD_BOUNCE, DeliveryEvent.Kind.SOFT_BOUNCE
+        ),
+        complained_count=_delivery_event_count(DeliveryEvent.Kind.COMPLAINT),
     )

@@ -1,17 +1,20 @@
 """Writes for supporters and the mailing list: sign-up, confirmation, preferences,
 unsubscribe and erasure. Updates to the list live in volunteers/update_services.py."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from campaign_site.core.audit import audit_record
 from campaign_site.core.models import AuditEvent, OutboundEmail, SourceCount
-from campaign_site.core.outbox import outbox_enqueue
+from campaign_site.core.outbox import outbox_enqueue, outbox_erase_people, outbox_links
 from campaign_site.core.sources import source_credit
 from volunteers.consent import PHONE_CALLS_NEEDS_NUMBER, consent_wording, phone_consent_wording
 from volunteers.data_copy import DataCopy, supporter_data_copy
@@ -19,7 +22,6 @@ from volunteers.models import (
     Consent,
     Supporter,
     Suppression,
-    new_token,
     normalise_email,
     suppression_hash,
 )
@@ -142,6 +144,8 @@ def supporter_subscribe(
             to=supporter.email,
             template="volunteers/email/already_subscribed",
             context={**context, "current": supporter.interests, **supporter_email_links(supporter)},
+            person=supporter,
+            about=consent,
         )
     else:
         outbox_enqueue(
@@ -149,6 +153,8 @@ def supporter_subscribe(
             to=supporter.email,
             template="volunteers/email/confirm",
             context=context,
+            person=supporter,
+            about=consent,
         )
     return supporter
 
@@ -169,7 +175,7 @@ def _waiting_to_confirm(supporter: Supporter, consent: Consent) -> bool:
 
 def _emailed_about_signing_up_lately(supporter: Supporter) -> bool:
     recent = OutboundEmail.objects.filter(
-        to=supporter.email,
+        **outbox_links(person=supporter),
         key__startswith="signup-",
         created_at__gte=timezone.now() - timedelta(hours=1),
     )
@@ -360,38 +366,14 @@ def supporter_erase(
     reason: str = "by the supporter, from their preferences page",
     audit: bool = True,
 ) -> None:
-    """Erase a supporter's personal data at their request.
+    """Erase a supporter's personal data at their request (see `supporters_erase()`).
 
-    The row stays (so session and donation records that point at it still add up) but
-    holds nothing personal; only a keyed hash of the address is kept, as a suppression
-    record, so the address is not mailed again without fresh consent. Emails not yet
-    sent to the address are dropped, and sent ones lose their content. Audited: `actor`
-    is the organiser who did it (None for the supporter or a periodic task), `reason` says
-    why; `audit=False` leaves the record to a caller that audits a whole run at once.
-    Other apps erase their own copies on the `supporter_erased` signal.
+    Audited: `actor` is the organiser who did it (None for the supporter or a periodic
+    task), `reason` says why; `audit=False` leaves the record to a caller that audits a
+    whole run at once.
     """
-    supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
-    if supporter.erased_at is not None:
-        return
-    email = supporter.email
-    Suppression.objects.get_or_create(email_hash=suppression_hash(email))
-    supporter.consents.all().delete()
-    unsent = [OutboundEmail.Status.QUEUED, OutboundEmail.Status.FAILED]
-    OutboundEmail.objects.filter(to__iexact=email, status__in=unsent).delete()
-    OutboundEmail.objects.filter(to__iexact=email).update(
-        to="erased@erased.invalid", subject="(erased)", body_text="", body_html="", headers={}
-    )
-    token = new_token()
-    supporter.email = f"erased-{token}@erased.invalid"
-    supporter.name = supporter.postcode = supporter.phone = ""
-    supporter.phone_consent_at = None
-    for field in INTEREST_FIELDS:
-        setattr(supporter, field, False)
-    supporter.unsubscribed_at = supporter.erased_at = timezone.now()
-    supporter.manage_token = new_token()
-    supporter.save()
-    supporter_erased.send(sender=Supporter, supporter_id=supporter.pk)
-    if audit:
+    erased = supporters_erase(supporter_ids=[supporter.pk])
+    if erased and audit:
         audit_record(
             actor=actor,
             action=AuditEvent.Action.ERASURE,
@@ -422,6 +404,8 @@ def supporter_data_copy_send(*, supporter: Supporter, now: datetime | None = Non
             "data_copy_url": data_copy_url(supporter),
             "days": DATA_COPY_MAX_AGE_SECONDS // 86400,
         },
+        person=supporter,
+        about=None,
     )
     audit_record(
         actor=None,
@@ -444,3 +428,48 @@ def supporter_data_copy_produce(*, supporter: Supporter, actor, reason: str) -> 
         rows=copy.record_count,
     )
     return copy
+
+
+def supporters_erase(*, supporter_ids: Sequence[int]) -> list[int]:
+    """Erase the personal data of these supporters (one, or a chunk of a retention run).
+
+    Each row stays (so session and donation records that point at it still add up) but
+    holds nothing personal; only a keyed hash of the address is kept, as a suppression
+    record, so the address is not mailed again without fresh consent. Their emails not yet
+    sent are dropped and sent ones lose their content, found by the outbox's person link
+    (a few statements per chunk, whatever the outbox's size). Other apps erase their own
+    copies on the `supporter_erased` signal. Already erased supporters are left alone.
+    Returns the ids erased.
+    """
+    supporters = list(
+        Supporter.objects.select_for_update()
+        .filter(pk__in=list(supporter_ids), erased_at__isnull=True)
+        .order_by("pk")
+    )
+    if not supporters:
+        return []
+    ids = [supporter.pk for supporter in supporters]
+    addresses = [supporter.email for supporter in supporters]
+    Suppression.objects.bulk_create(
+        [Suppression(email_hash=suppression_hash(address)) for address in addresses],
+        ignore_conflicts=True,
+    )
+    Consent.objects.filter(supporter_id__in=ids).delete()
+    outbox_erase_people(model=Supporter, person_ids=ids, addresses=addresses)
+    # One statement for the chunk. The address and the token behind the signed links are
+    # replaced by values made from the row's id alone: nothing of the person is left, and
+    # old links die (erased rows never match a link anyway).
+    Supporter.objects.filter(pk__in=ids).update(
+        email=Concat(Value("erased-"), Cast("pk", CharField()), Value("@erased.invalid")),
+        manage_token=Concat(Value("erased-"), Cast("pk", CharField())),
+        name="",
+        postcode="",
+        phone="",
+        phone_consent_at=None,
+        **dict.fromkeys(INTEREST_FIELDS, False),
+        unsubscribed_at=timezone.now(),
+        erased_at=timezone.now(),
+    )
+    for supporter_id in ids:
+        supporter_erased.send(sender=Supporter, supporter_id=supporter_id)
+    return ids

@@ -1,43 +1,57 @@
 """Updates to the list: drafted in admin, tested, then fanned out through the outbox.
 
-An update is rendered once; each person's copy differs only in their signed links,
-which are put in by string replacement, so a 20,000-person list costs one template
-render, not 20,000. Each person's email has the key `update:<update>:<supporter>`, so a
-re-run fan-out (a retried task, a second click) never writes, or sends, a second copy.
+An update is rendered once; each person's copy differs only in their signed links, put in
+by the core fan-out (campaign_site/core/fanout.py), so a 20,000-person list costs one
+template render, not 20,000. Each person's email has the key `update:<update>:<supporter>`,
+so a re-run fan-out (a retried task, a second click) never writes, or sends, a second copy.
 """
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from campaign_site.core.audit import audit_record
+from campaign_site.core.fanout import (
+    FAN_OUT_CHUNK_SIZE,
+    FanOutCopy,
+    FanOutStopped,
+    fanout_mark,
+    fanout_marks,
+    keyset_chunks,
+    outbox_fan_out,
+)
 from campaign_site.core.models import AuditEvent, OutboundEmail
 from campaign_site.core.outbox import (
     RenderedEmail,
     outbox_enqueue,
-    outbox_enqueue_many,
+    outbox_link_label,
+    outbox_release,
     outbox_render,
 )
 from campaign_site.core.text import render_organiser_text
 from campaign_site.core.workers import enqueue_after_commit
-from volunteers.models import Supporter, Suppression, Update, suppression_hash
-from volunteers.selectors import supporter_email_links, supporter_list_unsubscribe_headers
+from volunteers.models import Supporter, Update
+from volunteers.selectors import supporter_email_links, supporters_bulk_copies
 
 logger = logging.getLogger(__name__)
 
 UPDATE_TEMPLATE = "volunteers/email/update"
-PREFERENCES_MARK = "__PREFERENCES_URL__"
-UNSUBSCRIBE_MARK = "__UNSUBSCRIBE_URL__"
-FAN_OUT_CHUNK_SIZE = 1000
+LINKS = ("preferences_url", "unsubscribe_url")
+PREFERENCES_MARK = fanout_mark("preferences_url")
+UNSUBSCRIBE_MARK = fanout_mark("unsubscribe_url")
 
 
 def update_render(*, update: Update, links: dict[str, str] | None = None) -> RenderedEmail:
     """The update as an email; with no links given, with placeholders for each person's."""
-    links = links or {"preferences_url": PREFERENCES_MARK, "unsubscribe_url": UNSUBSCRIBE_MARK}
+    links = links or fanout_marks(*LINKS)
     return outbox_render(
         template=UPDATE_TEMPLATE,
         context={
@@ -70,6 +84,8 @@ def update_send_test(*, update: Update, to: str) -> OutboundEmail:
         to=to,
         template=UPDATE_TEMPLATE,
         context=context,
+        person=supporter,
+        about=update,
     )
 
 
@@ -106,71 +122,121 @@ def update_fan_out(*, update_id: int, chunk_size: int = FAN_OUT_CHUNK_SIZE) -> i
 
     Supporters are read in primary-key order from where the last chunk ended (keyset
     pagination), so memory stays flat whatever the list's size and a crashed run resumes
-    where it stopped. Returns how many emails this call queued.
+    where it stopped. The update is rendered once, before any transaction; each chunk's
+    transaction holds the update's row lock only to record its progress (and to stop if
+    the update is no longer sending). Returns how many emails this call queued.
     """
     update = Update.objects.filter(pk=update_id, status=Update.Status.SENDING).first()
     if update is None:
         return 0
-    template = update_render(update=update)
-    queued = 0
-    while True:
-        with transaction.atomic():
-            update = Update.objects.select_for_update().get(pk=update_id)
-            if update.status != Update.Status.SENDING:
-                return queued
-            chunk = list(
-                Supporter.objects.audience(update.audience)
-                .filter(pk__gt=update.fanned_out_through)
-                .order_by("pk")
-                .only("pk", "email", "manage_token")[:chunk_size]
-            )
-            now = timezone.now()
-            if not chunk:
-                update.status = Update.Status.SENT
-                update.queued_at = now
-                update.save(update_fields=["status", "queued_at"])
-                return queued
-            new = outbox_enqueue_many(emails=_emails_for(update, template, chunk))
-            update.fanned_out_through = chunk[-1].pk
-            update.recipient_count += new
-            update.fan_out_progress_at = now
-            update.save(
-                update_fields=["fanned_out_through", "recipient_count", "fan_out_progress_at"]
-            )
-            queued += new
+    rendered = update_render(update=update)
+    audience = Supporter.objects.audience(update.audience).only("pk", "email", "manage_token")
 
+    def progress(chunk: Sequence[Supporter], created: int) -> None:
+        locked = Update.objects.select_for_update().get(pk=update_id)
+        if locked.status != Update.Status.SENDING:
+            raise FanOutStopped
+        locked.fanned_out_through = chunk[-1].pk
+        locked.recipient_count += created
+        locked.fan_out_progress_at = timezone.now()
+        locked.save(update_fields=["fanned_out_through", "recipient_count", "fan_out_progress_at"])
 
-def _emails_for(
-    update: Update, template: RenderedEmail, supporters: list[Supporter]
-) -> list[OutboundEmail]:
-    hashes = {supporter.pk: suppression_hash(supporter.email) for supporter in supporters}
-    suppressed = set(
-        Suppression.objects.filter(email_hash__in=hashes.values()).values_list(
-            "email_hash", flat=True
-        )
+    queued = outbox_fan_out(
+        render=lambda variant: rendered,
+        recipients=keyset_chunks(audience, after=update.fanned_out_through, chunk_size=chunk_size),
+        copies_for=lambda chunk: _copies_for(update, chunk),
+        about=update,
+        chunk_size=chunk_size,
+        on_chunk=progress,
     )
-    emails = []
-    for supporter in supporters:
-        if hashes[supporter.pk] in suppressed:
-            continue
-        links = supporter_email_links(supporter)
-        emails.append(
-            OutboundEmail(
-                key=f"{update.outbox_key_prefix}{supporter.pk}",
-                to=supporter.email,
-                subject=template.subject,
-                body_text=_personalise(template.body_text, links),
-                body_html=_personalise(template.body_html, links),
-                headers=supporter_list_unsubscribe_headers(supporter),
-            )
+    with transaction.atomic():
+        locked = Update.objects.select_for_update().get(pk=update_id)
+        if locked.status == Update.Status.SENDING:
+            locked.status = Update.Status.SENT
+            locked.queued_at = timezone.now()
+            locked.save(update_fields=["status", "queued_at"])
+    return queued
+
+
+def _copies_for(update: Update, supporters: Sequence[Supporter]) -> list[FanOutCopy]:
+    return [
+        FanOutCopy(
+            key=f"{update.outbox_key_prefix}{supporter.pk}",
+            to=supporter.email,
+            links=links,
+            headers=headers,
+            person=supporter,
         )
-    return emails
+        for supporter, links, headers in supporters_bulk_copies(supporters)
+    ]
 
 
-def _personalise(body: str, links: dict[str, str]) -> str:
-    return body.replace(PREFERENCES_MARK, links["preferences_url"]).replace(
-        UNSUBSCRIBE_MARK, links["unsubscribe_url"]
+@transaction.atomic
+def update_pause(*, about_id: int, reason: str) -> bool:
+    """Pause an update whose bounce or complaint rate passed its threshold (called by the
+    outbox's deliverability check, which then holds the emails not yet sent) and tell the
+    organiser who sent it and the superusers. Returns False when there is nothing to
+    pause: not sending, nothing left to send, or an organiser resumed it after a pause.
+    """
+    update = Update.objects.select_for_update().filter(pk=about_id).first()
+    if update is None or update.resumed_by_id is not None:
+        return False
+    if update.status not in (Update.Status.SENDING, Update.Status.SENT):
+        return False
+    unsent = OutboundEmail.objects.filter(
+        about_type=outbox_link_label(Update),
+        about_id=update.pk,
+        status=OutboundEmail.Status.QUEUED,
+        is_bulk=True,
     )
+    if update.status == Update.Status.SENT and not unsent.exists():
+        return False
+    update.status = Update.Status.PAUSED
+    update.paused_at = timezone.now()
+    update.paused_reason = reason[:300]
+    update.save(update_fields=["status", "paused_at", "paused_reason"])
+    change_url = settings.SITE_URL + reverse("admin:volunteers_update_change", args=[update.pk])
+    organisers = {
+        *get_user_model()
+        .objects.filter(is_active=True, is_superuser=True)
+        .exclude(email="")
+        .values_list("email", flat=True),
+        *([update.send_requested_by.email] if update.send_requested_by else []),
+    }
+    for address in sorted(filter(None, organisers)):
+        outbox_enqueue(
+            key=f"update-paused:{update.pk}:{update.paused_at.timestamp():.0f}:{address}",
+            to=address,
+            template="volunteers/email/update_paused",
+            context={"update": update, "change_url": change_url},
+            person=None,
+            about=update,
+        )
+    logger.warning("Update %s paused: %s", update.pk, reason)
+    return True
+
+
+@transaction.atomic
+def update_resume(*, update: Update, user) -> int:
+    """An organiser resumes a paused update: its held emails go, the fan-out carries on,
+    and it does not pause itself again. Returns how many held emails were released."""
+    update = Update.objects.select_for_update().get(pk=update.pk)
+    if update.status != Update.Status.PAUSED:
+        raise ValidationError("This update is not paused.")
+    update.status = Update.Status.SENT if update.queued_at else Update.Status.SENDING
+    update.resumed_by = user
+    update.fan_out_progress_at = timezone.now()
+    update.save(update_fields=["status", "resumed_by", "fan_out_progress_at"])
+    released = outbox_release(about=update)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.BULK_EMAIL,
+        what=f"Update #{update.pk} '{update.subject}' resumed after it paused itself"[:300],
+        rows=released,
+    )
+    if update.status == Update.Status.SENDING:
+        enqueue_after_commit("volunteers.tasks.update_fan_out_task", update.pk)
+    return released
 
 
 def update_fan_out_resume_stalled(*, stalled_after_seconds: int = 300) -> list[int]:

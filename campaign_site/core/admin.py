@@ -17,6 +17,8 @@ from campaign_site.core.images import LOGO_RULES, PHOTO_RULES, picture_check
 from campaign_site.core.models import (
     AuditEvent,
     CampaignSettings,
+    DeliveryEvent,
+    EmailSuppression,
     OutboundEmail,
     SourceCode,
     User,
@@ -280,6 +282,36 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeliveryEvent)
+class DeliveryEventAdmin(ReadOnlyAdmin):
+    """Bounces and complaints reported by the email provider (superusers, like the outbox)."""
+
+    list_display = ["occurred_at", "kind", "esp", "email", "description"]
+    list_filter = ["kind", "esp"]
+    list_select_related = ["email"]
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+
+@admin.register(EmailSuppression)
+class EmailSuppressionAdmin(ReadOnlyAdmin):
+    """Addresses (as keyed hashes) that get no bulk email."""
+
+    list_display = ["created_at", "reason", "address_hash"]
+    list_filter = ["reason"]
 
 
 @admin.register(AuditEvent)

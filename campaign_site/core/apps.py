@@ -13,12 +13,15 @@ class CampaignSiteConfig(AppConfig):
     verbose_name = "Campaign"
 
     def ready(self) -> None:
+        from anymail.signals import tracking
         from django.db.models.signals import post_migrate
 
         from campaign_site.core.roles import roles_sync_after_migrate
 
         # Once per migrate, after every app's tables and permissions exist.
         post_migrate.connect(roles_sync_after_migrate, sender=self, dispatch_uid="campaign-roles")
+        # anymail's tracking webhook views announce each event this way (their only API).
+        tracking.connect(_tracking_received, dispatch_uid="campaign-tracking")
 
         from campaign_site.core.share import home_share_card, share_kind_register
 
@@ -36,6 +39,12 @@ class CampaignSiteConfig(AppConfig):
                 visible=lambda request: request.user.has_perm("campaign_site.view_sourcecode"),
             )
         )
+
+
+def _tracking_received(sender, event, esp_name, **kwargs) -> None:
+    from campaign_site.core.deliverability import tracking_event_record
+
+    tracking_event_record(event=event, esp_name=esp_name)
 
 
 class CampaignAdminConfig(admin_apps.AdminConfig):

@@ -24,10 +24,10 @@ def go_live_problems(campaign: CampaignSettings) -> list[str]:
             "Set the date after which volunteers' data is erased (Campaign settings › Data "
             "retention), say a month after polling day."
         )
-    if not settings.EMAIL_HOST:
+    if not settings.EMAIL_HOST and not settings.ANYMAIL_ESP:
         problems.append(
             "Emails are written to files on the server, not sent: set EMAIL_HOST and the "
-            "other EMAIL_ settings."
+            "other EMAIL_ settings, or ANYMAIL_ESP and its key for an email provider."
         )
     elif "localhost" in settings.DEFAULT_FROM_EMAIL:
         problems.append("Set DEFAULT_FROM_EMAIL to the address emails are sent from.")

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -173,6 +174,11 @@ class OutboundEmail(models.Model):
 
     `key` names why the email exists (``rsvp-confirm:42``), so the same email is never
     written, and so never sent, twice.
+
+    Each row links to whom it is for (`person`: a supporter, a donor) and what it is about
+    (`about`: an update, a session, a gift) through generic links, so the core names no app
+    and erasure, retention and per-update counts follow an index instead of scanning
+    addresses. Bodies of rows sent long ago are blanked (`blanked_at`); the key stays.
     """
 
     class Status(models.TextChoices):
@@ -180,6 +186,10 @@ class OutboundEmail(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # A bulk send paused for its bounce or complaint rate: waits for an organiser.
+        HELD = "held", "Held (bulk send paused)"
+        # Bulk mail to an address suppressed after a hard bounce or a complaint.
+        SKIPPED = "skipped", "Not sent (address suppressed)"
 
     key = models.CharField(max_length=200, unique=True)
     to = models.EmailField()
@@ -195,10 +205,34 @@ class OutboundEmail(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     tries = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    permanent_failure = models.BooleanField(
+        default=False, help_text="Failed for good: the server refused the address itself."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     sending_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    is_bulk = models.BooleanField(
+        default=False,
+        help_text="Bulk mail (an update, an alert): not sent to suppressed addresses.",
+    )
+    esp_message_id = models.CharField(
+        "provider's message id", max_length=255, blank=True, help_text="From the email provider."
+    )
+    blanked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the content was removed (sent long ago, or erased)."
+    )
+    # Generic links, as "app_label.model" and the row's id: no foreign key to an app's
+    # table, and no content-type id that differs between databases or goes stale in a
+    # long-running worker's cache.
+    person_type = models.CharField(
+        max_length=100, blank=True, help_text="Whom it is for: app_label.model (blank: staff)."
+    )
+    person_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about_type = models.CharField(
+        max_length=100, blank=True, help_text="What it is about: app_label.model."
+    )
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     objects = OutboundEmailQuerySet.as_manager()
 
@@ -206,10 +240,96 @@ class OutboundEmail(models.Model):
         verbose_name = "outbox email"
         verbose_name_plural = "outbox"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["to"], name="outbox_to_idx"),
+            models.Index(fields=["person_type", "person_id"], name="outbox_person_idx"),
+            models.Index(fields=["about_type", "about_id", "status"], name="outbox_about_idx"),
+            # The daily blanking of old bodies reads only rows not yet blanked.
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(blanked_at__isnull=True, sent_at__isnull=False),
+                name="outbox_unblanked_sent_idx",
+            ),
+            models.Index(
+                fields=["esp_message_id"],
+                condition=~models.Q(esp_message_id=""),
+                name="outbox_esp_message_id_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.get_status_display()})"
+
+    @property
+    def person(self) -> models.Model | None:
+        return _linked(self.person_type, self.person_id)
+
+    @property
+    def about(self) -> models.Model | None:
+        return _linked(self.about_type, self.about_id)
+
+
+def _linked(label: str, pk: int | None) -> models.Model | None:
+    if not label or pk is None:
+        return None
+    return apps.get_model(label)._default_manager.filter(pk=pk).first()
+
+
+class EmailSuppression(models.Model):
+    """An address no bulk email goes to (updates, alerts): it bounced hard, its owner
+    complained, or it bounced softly too often. Transactional email (receipts,
+    confirmations) still goes. Only a keyed hash of the address is kept."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        COMPLAINT = "complaint", "Spam complaint"
+        SOFT_BOUNCES = "soft_bounces", "Repeated soft bounces"
+
+    address_hash = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "suppressed address"
+        verbose_name_plural = "suppressed addresses"
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.address_hash[:12]}…"
+
+
+class DeliveryEvent(models.Model):
+    """A bounce or complaint reported by the email provider's tracking webhook, stored
+    once per provider event id (a replayed webhook changes nothing)."""
+
+    class Kind(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        SOFT_BOUNCE = "soft_bounce", "Soft bounce"
+        COMPLAINT = "complaint", "Complaint"
+
+    event_key = models.CharField(max_length=255, unique=True)
+    esp = models.CharField("provider", max_length=40)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    address_hash = models.CharField(max_length=64)
+    email = models.ForeignKey(
+        OutboundEmail,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="delivery_events",
+    )
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    description = models.CharField(
+        max_length=500, blank=True, help_text="What the provider said (the address removed)."
+    )
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["address_hash", "kind", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.esp}, {self.occurred_at:%d %b %Y %H:%M})"
 
 
 class AuditEvent(models.Model):

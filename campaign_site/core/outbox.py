@@ -1,20 +1,20 @@
 """The email outbox: every email is a row, written with the change that causes it.
 
 Callers use `outbox_enqueue()` (one email) or `outbox_enqueue_many()` (a fan-out) inside
-their own transaction. After commit a Celery task sends the rows; `outbox_sweep()` finds
-rows that were never handed to a worker (broker down, worker crashed) or are due a retry.
+their own transaction, passing whom each row is for and what it is about (generic links:
+the core names no app). After commit a Celery task sends the rows (sending.py, whose
+sweep also finds rows never handed to a worker, left by a dead one, or due a retry).
+Erasure (`outbox_erase_people()`) and the daily blanking of old bodies
+(`outbox_blank_old_bodies()`) follow those links and indexes, never a scan of addresses.
 """
 
 import logging
-import smtplib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, models, transaction
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -25,8 +25,16 @@ from campaign_site.core.workers import enqueue_now
 
 logger = logging.getLogger(__name__)
 
-STALE_SENDING_AFTER = timedelta(minutes=15)
 OUTBOX_SEND_TASK = "campaign_site.core.tasks.outbox_send_task"
+ERASED_ADDRESS = "erased@erased.invalid"
+# Statuses of rows that have not gone out (and never will, once their person is erased).
+UNSENT = (
+    OutboundEmail.Status.QUEUED,
+    OutboundEmail.Status.FAILED,
+    OutboundEmail.Status.HELD,
+    OutboundEmail.Status.SKIPPED,
+)
+BLANK_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -34,14 +42,6 @@ class RenderedEmail:
     subject: str
     body_text: str
     body_html: str
-
-
-@dataclass
-class SendReport:
-    sent: list[int] = field(default_factory=list)
-    retry: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-    retry_in: int = 0
 
 
 def outbox_render(*, template: str, context: dict) -> RenderedEmail:
@@ -65,17 +65,41 @@ def outbox_render(*, template: str, context: dict) -> RenderedEmail:
     )
 
 
+def outbox_links(
+    *, person: models.Model | None = None, about: models.Model | None = None
+) -> dict[str, object]:
+    """The link columns of a row for `person` (a supporter, a donor) about `about` (an
+    update, a session, a gift), to pass to `OutboundEmail(...)`. Either may be None."""
+    links: dict[str, object] = {}
+    if person is not None:
+        links["person_type"] = outbox_link_label(type(person))
+        links["person_id"] = person.pk
+    if about is not None:
+        links["about_type"] = outbox_link_label(type(about))
+        links["about_id"] = about.pk
+    return links
+
+
+def outbox_link_label(model: type[models.Model]) -> str:
+    """How a row names a model it links to: "volunteers.supporter"."""
+    return model._meta.label_lower
+
+
 def outbox_enqueue(
     *,
     key: str,
     to: str,
     template: str,
     context: dict,
+    person: models.Model | None,
+    about: models.Model | None,
     headers: dict[str, str] | None = None,
     attachments: list[dict] | None = None,
 ) -> OutboundEmail:
     """Write one email to one person in the caller's transaction; send it after commit.
 
+    `person` is whom it is for (None for staff), `about` what it is about (None for
+    nothing in particular): erasure and counts follow these links.
     A key that already exists returns the existing row and writes nothing, so a retried
     request or task never sends the same email twice.
     """
@@ -91,6 +115,7 @@ def outbox_enqueue(
         body_html=rendered.body_html,
         headers=headers or {},
         attachments=attachments or [],
+        **outbox_links(person=person, about=about),
     )
     try:
         with transaction.atomic():
@@ -131,110 +156,83 @@ def outbox_queue_for_sending(*, email_ids: Sequence[int]) -> None:
             return
 
 
-def outbox_send(*, email_ids: Iterable[int]) -> SendReport:
-    """Send the given rows that are still queued and due, over one SMTP connection.
-
-    Each row is claimed (queued -> sending) under a row lock before the SMTP
-    conversation, so two workers never send the same row.
-    """
-    report = SendReport()
-    claimed = _claim(list(email_ids))
-    if not claimed:
-        return report
-    connection = get_connection()
-    try:
-        connection.open()
-    except (smtplib.SMTPException, OSError) as exc:
-        for email in claimed:
-            _record_failure(email, exc, report)
-        return report
-    try:
-        for email in claimed:
-            try:
-                _build_message(email, connection).send()
-            except (smtplib.SMTPException, OSError) as exc:
-                _record_failure(email, exc, report)
-            else:
-                OutboundEmail.objects.filter(pk=email.pk).update(
-                    status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error=""
-                )
-                report.sent.append(email.pk)
-    finally:
-        try:
-            connection.close()
-        except (smtplib.SMTPException, OSError):
-            logger.info("SMTP connection did not close cleanly")
-    return report
-
-
-def outbox_sweep(*, now: datetime | None = None) -> list[int]:
-    """Return ids of rows a worker should send now.
-
-    Rows stuck in `sending` (a worker died mid-batch) go back to the queue first. Fresh
-    rows get a grace period, since their own task is normally already on its way.
-    """
-    now = now or timezone.now()
-    OutboundEmail.objects.filter(
-        status=OutboundEmail.Status.SENDING, sending_started_at__lt=now - STALE_SENDING_AFTER
-    ).update(status=OutboundEmail.Status.QUEUED)
-    grace = timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
-    return list(
-        OutboundEmail.objects.due(now - grace)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:10_000]
-    )
-
-
-def _claim(email_ids: list[int]) -> list[OutboundEmail]:
-    now = timezone.now()
-    with transaction.atomic():
-        rows = list(
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .due(now)
-            .filter(pk__in=email_ids)
-            .order_by("pk")
-        )
-        OutboundEmail.objects.filter(pk__in=[row.pk for row in rows]).update(
-            status=OutboundEmail.Status.SENDING, sending_started_at=now, tries=F("tries") + 1
-        )
-    for row in rows:
-        row.tries += 1
-    return rows
-
-
-def _record_failure(email: OutboundEmail, exc: Exception, report: SendReport) -> None:
-    error = f"{type(exc).__name__}: {exc}"[:1000]
-    if email.tries >= settings.OUTBOX_MAX_TRIES:
-        OutboundEmail.objects.filter(pk=email.pk).update(
-            status=OutboundEmail.Status.FAILED, last_error=error
-        )
-        report.failed.append(email.pk)
-        logger.error("Outbox email %s failed for good after %d tries", email.pk, email.tries)
-        return
-    delay = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (email.tries - 1)
-    OutboundEmail.objects.filter(pk=email.pk).update(
+def outbox_hold(*, about_type: str, about_id: int) -> int:
+    """Hold the unsent bulk rows of a paused bulk send (see deliverability.py); emails about
+    it to staff (a test copy, the pause notice) still go."""
+    return OutboundEmail.objects.filter(
+        about_type=about_type,
+        about_id=about_id,
         status=OutboundEmail.Status.QUEUED,
-        last_error=error,
-        next_attempt_at=timezone.now() + timedelta(seconds=delay),
-    )
-    report.retry.append(email.pk)
-    report.retry_in = max(report.retry_in, delay)
-    logger.warning("Outbox email %s not sent (try %d), retry in %ds", email.pk, email.tries, delay)
+        is_bulk=True,
+    ).update(status=OutboundEmail.Status.HELD)
 
 
-def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
-        headers=email.headers,
-        connection=connection,
+def outbox_release(*, about: models.Model) -> int:
+    """Send the held rows of a bulk send an organiser resumed (after commit)."""
+    label = outbox_link_label(type(about))
+    held = OutboundEmail.objects.filter(
+        about_type=label, about_id=about.pk, status=OutboundEmail.Status.HELD
     )
-    message.attach_alternative(email.body_html, "text/html")
-    for attachment in email.attachments:
-        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
-    return message
+    ids = list(held.values_list("pk", flat=True))
+    OutboundEmail.objects.filter(pk__in=ids).update(
+        status=OutboundEmail.Status.QUEUED, next_attempt_at=timezone.now()
+    )
+    transaction.on_commit(lambda: outbox_queue_for_sending(email_ids=ids))
+    return len(ids)
+
+
+def outbox_erase_people(
+    *, model: type[models.Model], person_ids: Sequence[int], addresses: Sequence[str] = ()
+) -> int:
+    """Erase what the outbox holds for these people (an erasure, retention): rows not yet
+    sent are dropped, sent ones keep only their key (so nothing is sent twice), status and
+    times. Rows are found by their person link; `addresses` also catches rows linked to no
+    one (an organiser's test copy sent to the same address). Returns the rows changed."""
+    linked = OutboundEmail.objects.filter(
+        person_type=outbox_link_label(model), person_id__in=list(person_ids)
+    )
+    changed = _erase_rows(linked)
+    if addresses:
+        unlinked = OutboundEmail.objects.filter(
+            person_type="", to__in=[address.lower() for address in addresses]
+        )
+        changed += _erase_rows(unlinked)
+    return changed
+
+
+def _erase_rows(rows) -> int:
+    dropped, _ = rows.filter(status__in=UNSENT).delete()
+    blanked = rows.update(
+        to=ERASED_ADDRESS,
+        subject="(erased)",
+        body_text="",
+        body_html="",
+        headers={},
+        attachments=[],
+        blanked_at=timezone.now(),
+    )
+    return dropped + blanked
+
+
+def outbox_blank_old_bodies(*, now: datetime | None = None) -> int:
+    """Blank the content of emails sent more than OUTBOX_KEEP_BODIES_DAYS ago (daily).
+
+    The key, address, subject, status and times stay: the row still stops a second copy
+    and still shows what was sent to whom, until erasure or retention removes the address.
+    Works through the rows in chunks of their own transactions; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.OUTBOX_KEEP_BODIES_DAYS)
+    blanked = 0
+    while True:
+        chunk = OutboundEmail.objects.filter(
+            sent_at__lt=cutoff, sent_at__isnull=False, blanked_at__isnull=True
+        ).values("pk")[:BLANK_CHUNK]
+        changed = OutboundEmail.objects.filter(pk__in=chunk).update(
+            body_text="", body_html="", headers={}, attachments=[], blanked_at=now
+        )
+        blanked += changed
+        if changed < BLANK_CHUNK:
+            return blanked
 
 
 def _batches(items: list, size: int) -> Iterable[list]:

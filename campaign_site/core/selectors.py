@@ -1,6 +1,12 @@
-from django.core.cache import cache
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from campaign_site.core.models import CampaignSettings
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F
+from django.utils import timezone
+
+from campaign_site.core.models import CampaignSettings, OutboundEmail
 from campaign_site.core.seed import CAMPAIGN
 
 CAMPAIGN_SETTINGS_CACHE_KEY = "campaign-settings:v1"
@@ -13,3 +19,43 @@ def campaign_settings_get() -> CampaignSettings:
         campaign, _ = CampaignSettings.objects.get_or_create(pk=1, defaults=CAMPAIGN)
         cache.set(CAMPAIGN_SETTINGS_CACHE_KEY, campaign, timeout=None)
     return campaign
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    """What is failing in the outbox, for superusers on the admin home."""
+
+    retrying: int  # refused or unreachable at the last try: tried again later
+    failed: int  # given up in the last 7 days
+    abandoned: int  # claimed by a worker that stopped renewing its claim: the sweep returns it
+    last_error: str
+    last_error_key: str
+    last_error_at: datetime | None
+
+    @property
+    def failing(self) -> int:
+        return self.retrying + self.failed + self.abandoned
+
+
+def outbox_health(*, now: datetime | None = None) -> OutboxHealth:
+    now = now or timezone.now()
+    rows = OutboundEmail.objects
+    retrying = rows.filter(status=OutboundEmail.Status.QUEUED).exclude(last_error="")
+    failed = rows.filter(status=OutboundEmail.Status.FAILED, created_at__gte=now - timedelta(7))
+    stale = now - timedelta(seconds=settings.OUTBOX_STALE_SENDING_SECONDS)
+    abandoned = rows.filter(status=OutboundEmail.Status.SENDING, sending_started_at__lt=stale)
+    last = (
+        rows.filter(status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.FAILED])
+        .exclude(last_error="")
+        .order_by(F("sending_started_at").desc(nulls_last=True), "-pk")
+        .only("key", "last_error", "sending_started_at")
+        .first()
+    )
+    return OutboxHealth(
+        retrying=retrying.count(),
+        failed=failed.count(),
+        abandoned=abandoned.count(),
+        last_error=last.last_error if last else "",
+        last_error_key=last.key.split(":", 1)[0] if last else "",
+        last_error_at=last.sending_started_at if last else None,
+    )

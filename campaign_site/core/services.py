@@ -67,4 +67,6 @@ def mail_check_send(*, to: str, requested_by: str) -> OutboundEmail:
         to=to,
         template="campaign_site/email/mail_check",
         context={"requested_by": requested_by},
+        person=None,
+        about=None,
     )

@@ -2,7 +2,8 @@ import logging
 
 from celery import shared_task
 
-from campaign_site.core.outbox import outbox_queue_for_sending, outbox_send, outbox_sweep
+from campaign_site.core.outbox import outbox_blank_old_bodies, outbox_queue_for_sending
+from campaign_site.core.sending import outbox_send, outbox_sweep
 from campaign_site.core.workers import enqueue_now
 
 logger = logging.getLogger(__name__)
@@ -25,3 +26,9 @@ def outbox_sweep_task() -> int:
         logger.info("Outbox sweep: %d emails to send", len(email_ids))
         outbox_queue_for_sending(email_ids=email_ids)
     return len(email_ids)
+
+
+@shared_task
+def outbox_blank_old_bodies_task() -> int:
+    """Daily: blank the content of emails sent long ago (their keys stay)."""
+    return outbox_blank_old_bodies()

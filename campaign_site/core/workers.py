@@ -1,7 +1,7 @@
 """The one hand-off from services to the Celery workers.
 
 Services name the task by its dotted path rather than import it
-(`"events.tasks.event_alerts_task"`), so a service never imports the tasks module that imports
+(`"volunteers.tasks.update_fan_out_task"`), so a service never imports the tasks module that imports
 it back: no service <-> task cycles. The module is imported when the task is first sent.
 
 A broker outage is handled here, once: the hand-off is logged and dropped, never raised

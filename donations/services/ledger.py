@@ -307,4 +307,6 @@ def receipt_send(*, donation: Donation, payment: Payment, ends_on: date | None =
         to=donation.email,
         template="donations/email/receipt",
         context=context,
+        person=donation.donor,
+        about=donation,
     )

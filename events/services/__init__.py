@@ -1,6 +1,11 @@
 """Every write to sessions and sign-ups. See the modules for the workflows."""
 
-from events.services.alerts import event_alerts_send, events_alerts_pending
+from events.services.alerts import (
+    alert_digest_add,
+    alert_digest_plan,
+    alert_digest_send,
+    alert_digests_send_due,
+)
 from events.services.my_sessions import my_sessions_link_send
 from events.services.reminders import reminders_send_due
 from events.services.rsvps import (
@@ -24,10 +29,13 @@ from events.services.sessions import (
 )
 
 __all__ = [
+    "alert_digest_add",
+    "alert_digest_plan",
+    "alert_digest_send",
+    "alert_digests_send_due",
     "SessionError",
     "SignupClosed",
     "SignupOutcome",
-    "event_alerts_send",
     "event_cancel",
     "event_create",
     "event_duplicate",
@@ -35,7 +43,6 @@ __all__ = [
     "event_publish",
     "event_repeat_weekly",
     "event_update",
-    "events_alerts_pending",
     "my_sessions_link_send",
     "reminders_send_due",
     "rsvp_attendance_set",

@@ -47,5 +47,7 @@ def my_sessions_link_send(*, email: str, now: datetime | None = None) -> bool:
             "my_sessions_url": my_sessions_url(supporter),
             "sessions": [(rsvp.event, event_when_text(rsvp.event)) for rsvp in rsvps],
         },
+        person=supporter,
+        about=None,
     )
     return True

@@ -11,11 +11,11 @@ from django.utils.text import slugify
 from campaign_site.core.audit import audit_record
 from campaign_site.core.models import AuditEvent
 from campaign_site.core.pagecache import public_pages_invalidate
-from campaign_site.core.workers import enqueue_after_commit
 from events.emails import rsvp_email_send
 from events.geography import grid_point_of
 from events.ics import LONDON
 from events.models import Event, Rsvp
+from events.services.alerts import alert_digest_add
 from events.services.rsvps import rsvps_fill_free_spots
 
 # A change to any of these updates the calendar entry (SEQUENCE goes up).
@@ -121,7 +121,8 @@ def event_update(*, event: Event, now: datetime | None = None) -> Event:
 
 @transaction.atomic
 def event_publish(*, event: Event, now: datetime | None = None) -> bool:
-    """Put a draft on the calendar; the new-session alerts go out after commit."""
+    """Put a draft on the calendar. It joins the open new-session alert digest, which goes
+    out a short window after it opened (see events/services/alerts.py)."""
     public_pages_invalidate(topics=("events",))
     now = now or timezone.now()
     event = Event.objects.select_for_update().get(pk=event.pk)
@@ -130,8 +131,8 @@ def event_publish(*, event: Event, now: datetime | None = None) -> bool:
     event.full_clean()
     event.status = Event.Status.PUBLISHED
     event.published_at = now
-    event.save(update_fields=["status", "published_at", "updated_at"])
-    enqueue_after_commit("events.tasks.event_alerts_task", event.pk)
+    event.alert_digest = alert_digest_add(event=event, now=now)
+    event.save(update_fields=["status", "published_at", "alert_digest", "updated_at"])
     return True
 
 

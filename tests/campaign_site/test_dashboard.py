@@ -179,3 +179,37 @@ def test_one_supporter_is_one_supporter(admin_client):
     Supporter.objects.create(email="only@example.org", confirmed_at=timezone.now())
 
     assert "<strong>1</strong> confirmed supporter on the list" in dashboard(admin_client)
+
+
+def test_superusers_see_what_email_is_failing_and_why(admin_client, django_user_model):
+    from campaign_site.core.models import OutboundEmail
+
+    def row(key, **fields):
+        return OutboundEmail.objects.create(
+            key=key, to="x@example.org", subject="s", body_text="t", body_html="h", **fields
+        )
+
+    row("rsvp-confirm:1", status="queued", tries=3, last_error="SMTPDataError: 451 try later")
+    row(
+        "update:1:2",
+        status="failed",
+        tries=40,
+        last_error="SMTPDataError: 451 still refusing",
+        sending_started_at=timezone.now(),
+    )
+    row(
+        "signup-confirm:3", status="sending", sending_started_at=timezone.now() - timedelta(hours=1)
+    )
+    row("update:1:3", status="sent")
+
+    page = admin_client.get("/admin/").content.decode()
+
+    assert "Email delivery: 3 emails failing" in page
+    assert "1 not sent at the last try" in page and "1 given up" in page
+    assert "1 left by a worker that stopped" in page
+    assert "(update email): <code>SMTPDataError: 451 still refusing</code>" in page
+
+    organiser = django_user_model.objects.create_user("jo", "jo@example.org", "pw", is_staff=True)
+    organiser.groups.add(Group.objects.get(name="Organiser"))
+    page = sign_in_with_two_factor(admin_client, organiser).get("/admin/").content.decode()
+    assert "Email delivery" not in page  # the outbox is for superusers only

@@ -157,6 +157,8 @@ def test_outbox_is_read_only_in_admin(admin_client, test_email_templates):
         to="sam@example.org",
         template=test_email_templates,
         context={"name": "Sam"},
+        person=None,
+        about=None,
     )
 
     listing = admin_client.get(reverse("admin:campaign_site_outboundemail_changelist"))

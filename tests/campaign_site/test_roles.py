@@ -146,7 +146,7 @@ def test_only_organisers_act_on_sessions(client, action, extra):
 
 def test_cancelling_and_alerts_are_audited_as_bulk_email(admin_client):
     from campaign_site.core.models import AuditEvent
-    from events.services import event_alerts_send
+    from tests.events.helpers import announce
 
     published = EventFactory()
     RsvpFactory.create_batch(2, event=published)
@@ -162,11 +162,11 @@ def test_cancelling_and_alerts_are_audited_as_bulk_email(admin_client):
     Supporter.objects.create(
         email="alert@example.org", wants_canvass_alerts=True, confirmed_at=published.starts_at
     )
-    event_alerts_send(event=EventFactory())
+    announce(EventFactory())
 
     audits = {audit.what: audit for audit in AuditEvent.objects.all()}
     cancel = next(a for what, a in audits.items() if what.startswith("Cancellation notice"))
-    alert = next(a for what, a in audits.items() if what.startswith("New-session alert"))
+    alert = next(a for what, a in audits.items() if what.startswith("New-session alerts"))
     assert (cancel.actor_name, cancel.rows) == ("admin", 2)
     assert (alert.actor_name, alert.rows) == ("system", 1)
 

@@ -11,7 +11,9 @@ def run_python(code: str, env_overrides: dict[str, str], tmp_path) -> subprocess
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_", "SITE_URL"))
+        if not key.startswith(
+            ("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_", "SITE_URL", "ANYMAIL_")
+        )
     }
     env.update(
         {"DJANGO_SETTINGS_MODULE": "campaign_site.settings", "CAMPAIGN_VAR_DIR": str(tmp_path)}
@@ -192,3 +194,34 @@ def test_media_live_under_var_and_s3_needs_django_storages(tmp_path):
     else:  # installed for production: on the bucket, with URLs on the site's /media/
         assert s3.returncode == 0, s3.stderr
         assert "S3Storage" in s3.stdout and "'custom_domain': 'c.org/media'" in s3.stdout
+
+
+def test_an_email_provider_is_switched_on_by_anymail_esp(tmp_path):
+    code = """
+import django
+django.setup()
+from django.conf import settings
+print(settings.EMAIL_BACKEND)
+print(settings.ANYMAIL["POSTMARK_SERVER_TOKEN"], settings.ANYMAIL["WEBHOOK_SECRET"])
+"""
+    base = {"DJANGO_SECRET_KEY": "a-real-secret", "ANYMAIL_POSTMARK_SERVER_TOKEN": "pm-token"}
+
+    smtp = run_python(code, {**base, "EMAIL_HOST": "smtp.example.org"}, tmp_path)
+    esp = run_python(
+        code,
+        {**base, "ANYMAIL_ESP": "postmark", "ANYMAIL_WEBHOOK_SECRET": "hooks:pw"},
+        tmp_path,
+    )
+    no_secret = run_python(code, {**base, "ANYMAIL_ESP": "postmark"}, tmp_path)
+    unknown = run_python(
+        code, {**base, "ANYMAIL_ESP": "pigeon", "ANYMAIL_WEBHOOK_SECRET": "x:y"}, tmp_path
+    )
+
+    assert smtp.stdout.splitlines()[0] == "django.core.mail.backends.smtp.EmailBackend"
+    assert smtp.stdout.splitlines()[1].split()[1].startswith("unset:")  # webhooks closed
+    assert esp.stdout.splitlines() == [
+        "anymail.backends.postmark.EmailBackend",
+        "pm-token hooks:pw",
+    ]
+    assert no_secret.returncode != 0 and "ANYMAIL_WEBHOOK_SECRET is not" in no_secret.stderr
+    assert unknown.returncode != 0 and "not a provider anymail knows" in unknown.stderr

@@ -50,3 +50,24 @@ def calendar_part(message: EmailMessage) -> tuple[EmailMessage, ical.calendar.Ca
     calendar = strict_calendar(text)
     assert part.get_param("method") == calendar.method
     return part, calendar
+
+
+def announce(*events, now=None) -> int:
+    """Put already published sessions in the open alert digest (as publishing does), then
+    send it once due. Returns how many alert emails were queued."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from events.models import Event
+    from events.services import alert_digest_add, alert_digests_send_due
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        for event in events:
+            digest = alert_digest_add(event=event, now=now)
+            Event.objects.filter(pk=event.pk).update(alert_digest=digest)
+    later = max(now + timedelta(minutes=settings.ALERT_DIGEST_WINDOW_MINUTES), digest.due_at)
+    return alert_digests_send_due(now=later)

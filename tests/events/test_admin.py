@@ -139,8 +139,10 @@ def test_publish_duplicate_and_repeat_weekly(admin_client, django_capture_on_com
     draft = EventFactory(status="draft", title="Weekly phonebank", phonebank=True)
 
     SupporterFactory(wants_phonebank_alerts=True, confirmed_at=timezone.now())
-    confirm = action(admin_client, "publish", [draft])
-    assert "(1 person for phonebank)" in confirm.content.decode()
+    SupporterFactory(wants_canvass_alerts=True, confirmed_at=timezone.now())  # not this kind
+    confirm = action(admin_client, "publish", [draft]).content.decode()
+    assert "1 supporter will get one email each" in confirm
+    assert "The new-session alert email goes out " in confirm
     draft.refresh_from_db()
     assert draft.status == Event.Status.DRAFT  # nothing happens before the confirmation
     with django_capture_on_commit_callbacks():

@@ -189,7 +189,8 @@ def test_a_change_notice_to_someone_waiting_gives_their_place_and_no_meeting_poi
     assert "calendar" not in waiting.text.lower() and waiting.attachments() == []
 
 
-def test_new_session_alerts_reach_exactly_the_right_supporters_once(worker, mailbox):
+def test_four_sessions_in_one_window_make_one_alert_email_each(worker, mailbox, settings):
+    settings.ALERT_DIGEST_EARLIEST_HOUR = 0  # whatever the hour the suite runs at
     now = timezone.now()
     canvassers = [
         SupporterFactory(
@@ -202,22 +203,32 @@ def test_new_session_alerts_reach_exactly_the_right_supporters_once(worker, mail
     SupporterFactory(
         email="left@example.org", confirmed_at=now, unsubscribed_at=now, wants_canvass_alerts=True
     )
-    draft = EventFactory(status="draft", slug="new-canvass", title="Canvassing in Oakwood")
+    drafts = [
+        EventFactory(status="draft", slug=f"new-canvass-{n}", title=f"Canvassing in Oakwood {n}")
+        for n in range(4)
+    ]
+    # Published two minutes apart, the first one a whole window ago: the window has closed.
+    window = timedelta(minutes=settings.ALERT_DIGEST_WINDOW_MINUTES)
+    for n, draft in enumerate(drafts):
+        with transaction.atomic():
+            event_publish(event=draft, now=now - window + timedelta(minutes=2 * n))
+    assert not OutboundEmail.objects.exists()  # nothing is written at publication
 
-    with transaction.atomic():
-        event_publish(event=draft)
-
+    events_sweep_task.delay()
     received = mailbox.wait_for(3)
-    events_sweep_task()  # the sweep's check for lost alert tasks writes nothing more
+    events_sweep_task()  # a second sweep (run here, to completion) writes nothing more
     with transaction.atomic():
-        event_publish(event=draft)
+        event_publish(event=drafts[0])
 
     assert OutboundEmail.objects.count() == 3
     assert len(mailbox.received) == 3
     assert sorted(mail.rcpt_tos[0] for mail in received) == sorted(s.email for s in canvassers)
     for mail in received:
-        assert mail.subject.startswith("New canvassing session: Canvassing in Oakwood")
+        assert mail.subject == "4 new sessions: canvassing sessions"
+        for draft in drafts:
+            assert draft.title in mail.text and draft.title in mail.html
+            assert f"/events/{draft.slug}/" in mail.text
         assert str(mail.message["List-Unsubscribe"]).strip().startswith("<http://localhost:8000/")
         assert mail.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        assert "Unsubscribe" in mail.html and "/events/new-canvass/" in mail.text
+        assert "Unsubscribe" in mail.html
         assert "Allestree Park car park" not in mail.text

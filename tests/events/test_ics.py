@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 
 from campaign_site.core.models import OutboundEmail
-from campaign_site.core.outbox import outbox_send
 from campaign_site.core.selectors import campaign_settings_get
+from campaign_site.core.sending import outbox_send
 from campaign_site.core.services import campaign_settings_update
 from events.ics import LONDON, calendar_build, event_ics_attachment, google_calendar_url
 from events.selectors import feed_events

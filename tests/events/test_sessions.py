@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from campaign_site.core.models import OutboundEmail
 from events.ics import LONDON
-from events.models import Event, Rsvp
+from events.models import AlertDigest, Event, Rsvp
 from events.services import (
     SessionError,
-    event_alerts_send,
+    alert_digests_send_due,
     event_cancel,
     event_create,
     event_duplicate,
@@ -20,6 +20,7 @@ from events.services import (
 )
 from events.services.sessions import COPIED_FIELDS
 from tests.events.factories import EventFactory, RsvpFactory, SupporterFactory
+from tests.events.helpers import announce
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +114,7 @@ def test_create_makes_a_unique_slug_and_a_draft(canvass):
 
 
 def test_publishing_sends_alerts_to_exactly_the_right_supporters_once(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, settings
 ):
     now = timezone.now()
     wants = SupporterFactory(confirmed_at=now, wants_canvass_alerts=True)
@@ -122,23 +123,30 @@ def test_publishing_sends_alerts_to_exactly_the_right_supporters_once(
     SupporterFactory(confirmed_at=now, unsubscribed_at=now, wants_canvass_alerts=True)
     SupporterFactory(confirmed_at=now, wants_updates=True)  # updates only
     draft = EventFactory(status="draft", title="Canvassing in Mickleover", slug="mickleover")
+    settings.ALERT_DIGEST_EARLIEST_HOUR = 0
 
     with django_capture_on_commit_callbacks() as callbacks:
-        assert event_publish(event=draft) is True
-    assert len(callbacks) == 2  # the alerts task and fresh public pages, both after commit
+        assert event_publish(event=draft, now=now) is True
+    assert len(callbacks) == 1  # fresh public pages; the alert waits for its window
+    draft.refresh_from_db()
+    assert draft.alert_digest.due_at == now + timedelta(minutes=10)
 
-    assert event_alerts_send(event=draft) == 1
-    assert event_alerts_send(event=draft) == 0
+    assert alert_digests_send_due(now=now + timedelta(minutes=9)) == 0
+    assert alert_digests_send_due(now=now + timedelta(minutes=10)) == 1
+    assert alert_digests_send_due(now=now + timedelta(minutes=11)) == 0
     assert event_publish(event=draft) is False
 
     [alert] = OutboundEmail.objects.all()
     assert alert.to == wants.email
-    assert alert.key == f"alert:{draft.pk}:{wants.pk}"
+    assert alert.key == f"alert-digest:{wants.pk}:{timezone.localdate(now).isoformat()}"
     assert alert.subject.startswith("New canvassing session: Canvassing in Mickleover")
     assert alert.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert alert.headers["List-Unsubscribe"].startswith("<http")
     assert "Allestree Park car park" not in alert.body_text  # alerts are public details only
     assert "Unsubscribe: http" in alert.body_text
+    assert (alert.person, alert.about) == (wants, draft.alert_digest)
+    draft.refresh_from_db()
+    assert draft.alerts_sent_at is not None
 
 
 def test_messaging_the_people_going(canvass):
@@ -171,3 +179,45 @@ def test_a_session_postcode_is_normalised_or_refused():
     with pytest.raises(ValidationError) as refused:
         event.full_clean(validate_unique=False)
     assert "postcode" in refused.value.message_dict
+
+
+@pytest.mark.django_db(transaction=True)
+def test_alerts_render_once_per_mix_of_kinds_with_no_lock_held(monkeypatch):
+    from events.services import alerts
+    from tests.support.locks import row_is_free
+
+    now = timezone.now()
+    canvassers = SupporterFactory.create_batch(
+        3, confirmed_at=now, wants_canvass_alerts=True, name="Jo <b>&"
+    )
+    both = SupporterFactory.create_batch(
+        2, confirmed_at=now, wants_canvass_alerts=True, wants_phonebank_alerts=True, name=""
+    )
+    canvass = EventFactory(title="Canvassing in Darley Abbey")
+    phonebank = EventFactory(phonebank=True, title="Thursday phonebank")
+    renders = []
+
+    def render(**kwargs):
+        digest = AlertDigest.objects.get()
+        free = [row_is_free(Event, canvass.pk), row_is_free(AlertDigest, digest.pk)]
+        renders.append((len(kwargs["context"]["sessions"]), free))
+        return real_render(**kwargs)
+
+    real_render = alerts.outbox_render
+    monkeypatch.setattr(alerts, "outbox_render", render)
+
+    assert announce(canvass, phonebank, now=now) == 5
+
+    assert sorted(renders) == [(1, [True, True]), (2, [True, True])]
+    for person in canvassers:
+        [alert] = OutboundEmail.objects.filter(person_id=person.pk)
+        assert alert.body_text.startswith("Hello Jo <b>&,")
+        assert "Hello Jo &lt;b&gt;&amp;," in alert.body_html
+        assert "Canvassing in Darley Abbey" in alert.body_text
+        assert "Thursday phonebank" not in alert.body_text
+    for person in both:
+        [alert] = OutboundEmail.objects.filter(person_id=person.pk)
+        assert alert.body_text.startswith("Hello,")
+        assert alert.subject == "2 new sessions: canvassing sessions and phonebanks"
+        assert "Canvassing in Darley Abbey" in alert.body_text
+        assert "Thursday phonebank" in alert.body_text

@@ -4,12 +4,12 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
 from campaign_site.core.models import OutboundEmail
-from events.services import event_alerts_send, rsvp_create
+from events.services import rsvp_create
 from tests.events.factories import EventFactory
+from tests.events.helpers import announce
 from tests.volunteers.factories import SupporterFactory
 from volunteers.models import Update
 from volunteers.update_services import update_render
@@ -72,8 +72,7 @@ def test_hostile_session_text_is_inert_in_emails(hostile_session):
     SupporterFactory(wants_canvass_alerts=True, confirmed_at=timezone.now())
 
     rsvp_create(event=hostile_session, first_name="<b>Sam</b>", email="sam@example.org")
-    with transaction.atomic():
-        alerts = event_alerts_send(event=hostile_session)
+    alerts = announce(hostile_session)
 
     emails = list(OutboundEmail.objects.all())
     assert alerts == 1 and len(emails) == 2  # the confirmation and the new-session alert

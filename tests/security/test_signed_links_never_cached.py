@@ -64,6 +64,8 @@ def site_urls(patterns=None, namespace: str = "", prefix: str = "") -> Iterator[
         if isinstance(entry, URLResolver):
             if entry.namespace == "admin":  # staff only, behind its own sign-in
                 continue
+            if entry.namespace == "anymail":  # email providers' webhooks, POST with basic auth
+                continue
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from site_urls(entry.url_patterns, inner, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):

@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) in a thread, recording what arrives."""
 
+import asyncio
 import socket
 import time
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ class _Handler:
         self.server = server
 
     async def handle_DATA(self, server, session, envelope):
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)
         if self.server.refusing:
             return "451 4.3.0 Temporarily refusing mail"
         message = message_from_bytes(envelope.content, policy=policy.default)
@@ -58,6 +61,7 @@ class SmtpServer:
         self.port = free_port()
         self.received: list[ReceivedEmail] = []
         self.refusing = False
+        self.delay = 0.0  # seconds before answering each message: a slow relay
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> None:
@@ -69,6 +73,7 @@ class SmtpServer:
     def reset(self) -> None:
         self.received.clear()
         self.refusing = False
+        self.delay = 0.0
 
     def to(self, address: str) -> list[ReceivedEmail]:
         return [mail for mail in self.received if address in mail.rcpt_tos]

@@ -1,6 +1,7 @@
 """A real `celery worker` process: the one way the tests and the benchmarks start one."""
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,11 +40,13 @@ class CeleryWorker:
         concurrency: int = 2,
         name: str = "test-worker",
         log_path: Path | None = None,
+        queues: str | None = None,
     ):
         if smtp_port is not None:
             env = {**self.test_environment(smtp_port), **(env or {})}
         self.env = {**(env or {}), **(extra_env or {})}
         self.concurrency = concurrency
+        self.queues = queues
         self.name = name
         self.process: subprocess.Popen | None = None
         self.log_path = log_path or Path(
@@ -58,6 +61,7 @@ class CeleryWorker:
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp_port),
             "OUTBOX_RETRY_BASE_SECONDS": "1",
+            "OUTBOX_RETRY_MAX_SECONDS": "2",
             "OUTBOX_SWEEP_GRACE_SECONDS": "0",
         }
 
@@ -83,11 +87,13 @@ class CeleryWorker:
                 "--purge",  # tasks left on the broker by an earlier run are not this run's
                 "-n",
                 f"{self.name}-{os.getpid()}@%h",
+                *(["-Q", self.queues] if self.queues else []),
             ],
             cwd=PROJECT_DIR,
             env=self.environment(),
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so kill() reaches its children
         )
         deadline = time.monotonic() + 60
         while b"ready." not in self.log_path.read_bytes():
@@ -97,6 +103,13 @@ class CeleryWorker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes at once, as a crash would: nothing
+        is acknowledged or cleaned up."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -187,6 +187,7 @@ def test_sending_needs_the_send_permission(client, django_user_model):
 
 def test_update_list_shows_counts_without_a_query_per_row(client, organiser):
     from campaign_site.core.models import OutboundEmail
+    from campaign_site.core.outbox import outbox_links
 
     sign_in_with_two_factor(client, organiser)
     client.get(UPDATES)  # warm caches (campaign settings, session)
@@ -202,6 +203,8 @@ def test_update_list_shows_counts_without_a_query_per_row(client, organiser):
                     body_text="t",
                     body_html="h",
                     status=status,
+                    is_bulk=True,
+                    **outbox_links(about=update),
                 )
         with CaptureQueriesContext(connection) as captured:
             response = client.get(UPDATES)

@@ -150,3 +150,42 @@ def test_erasure_then_a_fresh_sign_up_needs_fresh_consent(worker, mailbox, organ
         mail.subject,
         "After confirming again",
     ]
+
+
+def test_a_complaint_webhook_keeps_the_next_update_from_that_inbox(
+    worker, mailbox, organiser, settings
+):
+    import base64
+    import json
+
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hooks:a-long-password"}
+    SupporterFactory(email="kim@example.org")
+    SupporterFactory(email="lee@example.org")
+    first = wait_until_sent(send_update(organiser, "First news"))
+    mailbox.wait_for(2)
+    kim = Supporter.objects.get(email="kim@example.org")
+    kims = OutboundEmail.objects.get(key=f"{first.outbox_key_prefix}{kim.pk}")
+    complaint = {
+        "RecordType": "SpamComplaint",
+        "Type": "SpamComplaint",
+        "ID": 42,
+        "Email": "kim@example.org",
+        "BouncedAt": "2026-05-01T10:00:00Z",
+        "Metadata": {"outbox_id": str(kims.pk)},
+    }
+    response = Client().post(
+        "/anymail/postmark/tracking/",
+        json.dumps(complaint),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"hooks:a-long-password").decode(),
+    )
+    assert response.status_code == 200
+
+    second = wait_until_sent(send_update(organiser, "Second news"))
+    mailbox.wait_for(3)
+    time.sleep(1)
+
+    assert second.recipient_count == 1
+    assert [mail.rcpt_tos for mail in mailbox.received if mail.subject == "Second news"] == [
+        ["lee@example.org"]
+    ]

@@ -151,3 +151,27 @@ def test_the_subject_is_plain_text_not_html_escaped(organiser):
     send(update, organiser)
 
     assert OutboundEmail.objects.get().subject == 'What\'s next: "costs" & <you>'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_update_renders_once_with_no_lock_held_while_it_renders(organiser, monkeypatch):
+    from tests.support.locks import row_is_free
+    from volunteers import update_services
+
+    SupporterFactory.create_batch(25)
+    update = draft(organiser)
+    # As update_request_send() leaves it, without handing the fan-out to a running worker.
+    Update.objects.filter(pk=update.pk).update(status=Update.Status.SENDING)
+    renders = []
+
+    def render(**kwargs):
+        renders.append(row_is_free(Update, update.pk))
+        return real_render(**kwargs)
+
+    real_render = update_services.outbox_render
+    monkeypatch.setattr(update_services, "outbox_render", render)
+
+    assert update_fan_out(update_id=update.pk, chunk_size=10) == 25
+
+    assert renders == [True]
+    assert OutboundEmail.objects.filter(key__startswith=update.outbox_key_prefix).count() == 25

@@ -1,14 +1,24 @@
 from django import template
+from django.conf import settings
 
 from campaign_site.core.go_live import go_live_problems
-from campaign_site.core.selectors import campaign_settings_get
+from campaign_site.core.selectors import campaign_settings_get, outbox_health
 
 register = template.Library()
 
 
 @register.inclusion_tag("campaign_site/admin/_go_live.html", takes_context=True)
 def go_live_checklist(context):
+    """What still needs doing before going live and, for superusers (who alone read the
+    outbox), the emails that are failing and why."""
     user = context["request"].user
+    health = outbox_health() if user.is_superuser else None
     if not user.has_perm("campaign_site.change_campaignsettings"):
-        return {"problems": []}
-    return {"problems": go_live_problems(campaign_settings_get())}
+        problems = []
+    else:
+        problems = go_live_problems(campaign_settings_get())
+    return {
+        "problems": problems,
+        "outbox": health,
+        "give_up_hours": f"{settings.OUTBOX_GIVE_UP_AFTER_HOURS:g}",
+    }
