@@ -248,7 +248,7 @@ def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
         connection=connection,
     )
     # Email providers (through anymail) send this back with their webhooks; SMTP ignores it.
-    message.metadata = {"outbox_id": str(email.pk)}
+    message.metadata = {"outbox_id": str(email.pk)}  # type: ignore[attr-defined]  # anymail reads it
     message.attach_alternative(email.body_html, "text/html")
     for attachment in email.attachments:
         message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
