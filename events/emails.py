@@ -118,7 +118,7 @@ def rsvp_email_context(rsvp: Rsvp) -> dict:
         online_link=event.online_link if event.is_online and has_place else "",
         waiting_position=rsvp_waiting_position(rsvp),
         my_sessions_url=my_sessions_url(rsvp.supporter),
-        calling_url=_calling_url(rsvp),
+        calling_url=rsvp_calling_url(rsvp),
     )
     return context
 
@@ -131,7 +131,7 @@ def event_public_where(event: Event) -> str:
     return f"{area} (the exact meeting point comes with a place)"
 
 
-def _calling_url(rsvp: Rsvp) -> str:
+def rsvp_calling_url(rsvp: Rsvp) -> str:
     """The caller's own link to the calling screen, for a place at a phonebank session."""
     event = rsvp.event
     if event.kind != Event.Kind.PHONEBANK or event.is_cancelled:

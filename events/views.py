@@ -13,7 +13,12 @@ from campaign_site.core.pagecache import public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
 from campaign_site.core.selectors import campaign_settings_get
 from campaign_site.core.sources import request_source_code
-from events.emails import event_public_where, my_sessions_path, rsvp_cancel_path
+from events.emails import (
+    event_public_where,
+    my_sessions_path,
+    rsvp_calling_url,
+    rsvp_cancel_path,
+)
 from events.forms import RADIUS_MILES, MonthForm, MySessionsLinkForm, NearbyForm, RsvpForm
 from events.geography import ATTRIBUTION, LICENCE_URL, Found, known_outward_codes_pattern
 from events.ics import LONDON, calendar_build, google_calendar_url
@@ -262,6 +267,7 @@ def my_sessions(request, token):
                 "going": going,
                 "where": event.private_location if going else event_public_where(event),
                 "online_link": event.online_link if going and event.is_online else "",
+                "calling_url": rsvp_calling_url(rsvp),
                 "cancel_url": rsvp_cancel_path(rsvp),
                 "ics_url": reverse("events:my_session_ics", args=[token, rsvp.uid]),
             }

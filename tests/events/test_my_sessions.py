@@ -265,3 +265,15 @@ def test_the_form_is_rate_limited_and_one_address_gets_few_emails(client, volunt
     ]
     assert limited[-1].status_code == 429
     assert "Please try again in 10 minutes" in text(limited[-1])
+
+
+def test_a_phonebank_place_links_to_the_person_s_own_calling_screen(client, volunteer):
+    from events.models import Rsvp
+    from events.phonebank.tokens import caller_url
+
+    page = text(client.get(my_sessions_path(volunteer)))
+
+    phonebank = Rsvp.objects.get(supporter=volunteer, event__slug="phones")
+    calling = caller_url(phonebank).removeprefix(settings.SITE_URL)
+    assert page.count("Open the calling screen") == 1  # canvassing and waiting places have none
+    assert f'href="{settings.SITE_URL}{calling}"' in page
