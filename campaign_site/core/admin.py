@@ -12,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from campaign_site.core.admin_read_only import ReadOnlyAdmin
 from campaign_site.core.forms import PoundsField, pence_as_pounds
 from campaign_site.core.images import LOGO_RULES, PHOTO_RULES, picture_check
 from campaign_site.core.models import (
@@ -251,7 +252,7 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(ReadOnlyAdmin):
     list_display = ["key", "to", "subject", "status", "tries", "created_at", "sent_at"]
     list_filter = ["status", "created_at"]
     search_fields = ["key", "to", "subject"]
@@ -274,26 +275,6 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DeliveryEvent)
 class DeliveryEventAdmin(ReadOnlyAdmin):
@@ -315,7 +296,7 @@ class EmailSuppressionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor_name", "action", "what", "rows"]
     list_filter = ["action", "created_at"]
     search_fields = ["actor_name", "what"]
@@ -326,15 +307,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from campaign_site.core.admin_read_only import ReadOnlyAdmin
 from events.models import Event, Rsvp
 from events.phonebank.admin_hours import PhonebankSettingsAdmin  # noqa: F401
 from events.phonebank.forms import (
@@ -425,7 +426,7 @@ class CallListAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactImport)
-class ContactImportAdmin(admin.ModelAdmin):
+class ContactImportAdmin(ReadOnlyAdmin):
     list_display = [
         "uploaded_at",
         "call_list",
@@ -453,15 +454,6 @@ class ContactImportAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="refused rows (line: reason)")
     def refused_rows(self, contact_import):
         from django.utils.html import format_html_join
@@ -477,7 +469,7 @@ class ContactImportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ReadOnlyAdmin):
     list_display = ["first_name", "surname", "phone_number", "postcode", "came_from", "consent_at"]
     search_fields = ["first_name", "surname", "phone"]
     list_filter = [("supporter", admin.EmptyFieldListFilter), "consent_at"]
@@ -511,18 +503,9 @@ class ContactAdmin(admin.ModelAdmin):
             return "A supporter's own form"
         return contact.import_batch or "Import"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CallRecord)
-class CallRecordAdmin(admin.ModelAdmin):
+class CallRecordAdmin(ReadOnlyAdmin):
     list_display = ["recorded_at", "call_list", "caller_name", "contact", "result", "changed_at"]
     list_filter = ["result", "call_list"]
     date_hierarchy = "recorded_at"
@@ -544,15 +527,6 @@ class CallRecordAdmin(admin.ModelAdmin):
     @admin.display(description="caller")
     def caller_name(self, record):
         return record.caller.first_name if record.caller else ""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Do not call, suspensions ---------------------------------------------------------------
