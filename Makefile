@@ -118,7 +118,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
+	$(TEST_ENV) DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(TEST_ENV) $(BIN)/mypy
 
 format: install-dev
