@@ -12,10 +12,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from campaign_site.core.money import pence_to_text
 from donations import stripe_gateway
 from donations.exports import SPENDING_RETURN_HEADER, spending_return_export
 from donations.models import Donation, DonationSettings, DonationToCheck, Donor, Payment
-from donations.money import pence_to_text
 from donations.search import donation_typed_q, is_spaced_postcode, postcode_typed_q
 from donations.selectors import (
     donation_settings_get,

@@ -8,8 +8,8 @@ from django.utils import timezone
 from campaign_site.core.audit import audit_record
 from campaign_site.core.csv_cells import csv_safe_cell
 from campaign_site.core.models import AuditEvent
+from campaign_site.core.money import pence_to_decimal_text
 from donations.models import Donation
-from donations.money import pence_to_decimal_text
 from donations.selectors import spending_return_rows
 
 SPENDING_RETURN_HEADER = [

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.formats import date_format
 
 from campaign_site.core.forms import HoneypotMixin
+from campaign_site.core.money import pence_to_text, pounds_text_to_pence
 from donations.models import Donation, DonationSettings
-from donations.money import pence_to_text, pounds_text_to_pence
 from donations.permissibility import permissibility_missing
 from donations.selectors import monthly_gifts_open
 from donations.services import GiftDetails

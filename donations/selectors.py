@@ -8,9 +8,9 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from campaign_site.core.money import pence_to_text
 from campaign_site.core.selectors import campaign_settings_get
 from donations.models import Donation, DonationSettings, Donor, Payment
-from donations.money import pence_to_text
 from volunteers.data_copy import DataSection
 from volunteers.models import Supporter
 

@@ -3,9 +3,9 @@ figure the page shows), so each new gift gives the image a new version."""
 
 from django.urls import reverse
 
+from campaign_site.core.money import pence_to_text
 from campaign_site.core.selectors import campaign_settings_get
 from campaign_site.core.share import ShareCard
-from donations.money import pence_to_text
 from donations.selectors import progress_get
 
 

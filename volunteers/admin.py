@@ -384,7 +384,8 @@ class UpdateAdmin(admin.ModelAdmin):
         else:
             self.message_user(
                 request,
-                f"Sending resumed: {released} held email(s) are on their way.",
+                f"Sending resumed: {count_of(released, 'held email')} "
+                f"{'is' if released == 1 else 'are'} on the way.",
                 messages.SUCCESS,
             )
         return redirect(reverse("admin:volunteers_update_change", args=[pk]))

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from campaign_site.core.admin_read_only import ReadOnlyAdmin
-from campaign_site.core.forms import PoundsField, pence_as_pounds
+from campaign_site.core.forms import PoundsField
 from campaign_site.core.images import LOGO_RULES, PHOTO_RULES, picture_check
 from campaign_site.core.models import (
     AuditEvent,
@@ -24,11 +24,11 @@ from campaign_site.core.models import (
     SourceCode,
     User,
 )
+from campaign_site.core.money import pence_as_pounds, pence_to_text
 from campaign_site.core.seed import CAMPAIGN
 from campaign_site.core.selectors import campaign_settings_get
 from campaign_site.core.services import campaign_settings_update, mail_check_send
 from campaign_site.core.sources import (
-    pounds_text,
     source_code_save,
     source_codes_with_totals,
     source_links,
@@ -370,7 +370,7 @@ class SourceCodeAdmin(admin.ModelAdmin):
 
     @admin.display(description="raised (first payments)", ordering="raised_pence")
     def raised(self, obj):
-        return pounds_text(obj.raised_pence)
+        return pence_to_text(obj.raised_pence)
 
     @admin.display(description="Links to copy")
     def links_to_copy(self, obj):
@@ -389,7 +389,7 @@ class SourceCodeAdmin(admin.ModelAdmin):
             return "-"
         return (
             f"{obj.joins} joined the list, {obj.signups} signed up for a session, "
-            f"{obj.gifts} gave ({pounds_text(obj.raised_pence)})."
+            f"{obj.gifts} gave ({pence_to_text(obj.raised_pence)})."
         )
 
     def has_delete_permission(self, request, obj=None):

@@ -1,8 +1,8 @@
 """Form pieces shared across the site: the honeypot every public form has, money in pounds."""
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
+
+from campaign_site.core.money import pence_as_pounds, pounds_text_to_pence
 
 # The largest value a PositiveIntegerField holds on every database Django supports.
 MAX_PENCE = 2_147_483_647
@@ -21,12 +21,6 @@ class HoneypotMixin(forms.Form):
 
     def is_bot(self) -> bool:
         return bool(self.data.get(self.add_prefix("website")))
-
-
-def pence_as_pounds(pence: int) -> str:
-    """1300000 -> "13,000"; 1300050 -> "13,000.50" (what a person types, without the £)."""
-    pounds, rest = divmod(int(pence), 100)
-    return f"{pounds:,}.{rest:02d}" if rest else f"{pounds:,}"
 
 
 class PoundsField(forms.CharField):
@@ -50,16 +44,11 @@ class PoundsField(forms.CharField):
 
     def to_python(self, value) -> int | None:
         text = super().to_python(value)
-        cleaned = text.replace("£", "").replace(",", "").replace(" ", "")
-        if not cleaned:
+        if not text.strip():
             return None
-        try:
-            amount = Decimal(cleaned)
-        except InvalidOperation:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if not amount.is_finite() or amount.as_tuple().exponent < -2:
+        pence = pounds_text_to_pence(text)
+        if pence is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        pence = int(amount * 100)
         for limit, too_far, code in [
             (self.min_pence, pence < self.min_pence, "min_value"),
             (self.max_pence, pence > self.max_pence, "max_value"),

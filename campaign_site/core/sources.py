@@ -22,6 +22,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from campaign_site.core.models import SourceCode, SourceCount
+from campaign_site.core.money import pence_to_text
 
 COOKIE_NAME = "campaign_source"
 KNOWN_CACHE_KEY = "sources:known:v1"
@@ -95,11 +96,6 @@ class SourceCodeMiddleware:
         return response
 
 
-def pounds_text(pence: int) -> str:
-    pounds, rest = divmod(pence, 100)
-    return f"£{pounds:,}.{rest:02d}" if rest else f"£{pounds:,}"
-
-
 def source_links(code: str) -> list[tuple[str, str]]:
     """Ready-to-copy links carrying the code, on SITE_URL."""
     return [
@@ -135,7 +131,7 @@ def source_totals() -> list[dict]:
             "joins": source.joins,
             "signups": source.signups,
             "gifts": source.gifts,
-            "raised": pounds_text(source.raised_pence),
+            "raised": pence_to_text(source.raised_pence),
             "links": source_links(source.code),
         }
         for source in source_codes_with_totals(SourceCode.objects.order_by("-created_at", "code"))

@@ -31,6 +31,7 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from campaign_site.core.models import SourceCount
+from campaign_site.core.money import pence_to_text
 from campaign_site.core.outbox import outbox_enqueue
 from campaign_site.core.pagecache import public_pages_invalidate
 from campaign_site.core.sources import source_credit
@@ -41,7 +42,6 @@ from donations.models import (
     Payment,
     Refund,
 )
-from donations.money import pence_to_text
 from donations.selectors import PROGRESS_CACHE_KEY, donation_settings_get
 from donations.tokens import stop_monthly_token
 

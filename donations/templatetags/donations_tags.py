@@ -1,6 +1,6 @@
 from django import template
 
-from donations.money import pence_to_text
+from campaign_site.core.money import pence_to_text
 from donations.selectors import progress_get
 
 register = template.Library()

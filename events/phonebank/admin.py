@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from campaign_site.core.admin_read_only import ReadOnlyAdmin
+from campaign_site.core.words import count_of
 from events.models import Event, Rsvp
 from events.phonebank.admin_hours import PhonebankSettingsAdmin  # noqa: F401
 from events.phonebank.forms import (
@@ -304,7 +305,7 @@ class CallListAdmin(admin.ModelAdmin):
             )
             self.message_user(
                 request,
-                f"{added} supporter(s) who agreed to be phoned joined the list.",
+                f"{count_of(added, 'supporter')} who agreed to be phoned joined the list.",
                 messages.SUCCESS,
             )
             return redirect("admin:phonebank_calllist_change", call_list.pk)
@@ -372,7 +373,7 @@ class CallListAdmin(admin.ModelAdmin):
             else:
                 added = contacts_import_confirm(contact_import=contact_import, actor=request.user)
                 self.message_user(
-                    request, f"{added} contact(s) added to {call_list}.", messages.SUCCESS
+                    request, f"{count_of(added, 'contact')} added to {call_list}.", messages.SUCCESS
                 )
             return redirect("admin:phonebank_calllist_change", call_list.pk)
         return _page(

@@ -35,6 +35,7 @@ from campaign_site.core.fanout import (
 )
 from campaign_site.core.models import AuditEvent
 from campaign_site.core.outbox import RenderedEmail, outbox_render
+from campaign_site.core.words import count_of
 from events.emails import event_email_context
 from events.models import AlertDigest, Event
 from volunteers.models import Supporter
@@ -223,7 +224,7 @@ def alert_digest_send(*, digest_id: int, now: datetime | None = None) -> int:
             audit_record(
                 actor=None,
                 action=AuditEvent.Action.BULK_EMAIL,
-                what=f"New-session alerts: {len(sessions)} session(s) in one email each",
+                what=f"New-session alerts: {count_of(len(sessions), 'session')} in one email each",
                 rows=locked.recipient_count,
             )
     return created

@@ -13,9 +13,9 @@ from PIL import Image
 from campaign_site.core import share
 from campaign_site.core.images import PHOTO_RULES, picture_check
 from campaign_site.core.models import ShareImage
+from campaign_site.core.money import pence_to_text
 from campaign_site.core.selectors import campaign_settings_get
 from campaign_site.core.services import campaign_settings_update
-from donations.money import pence_to_text
 from donations.selectors import progress_get
 from donations.services.ledger import donation_lock, payment_record
 from events.services import event_update

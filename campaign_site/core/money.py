@@ -12,6 +12,11 @@ def pence_to_text(pence: int) -> str:
     return f"{sign}£{pounds:,}"
 
 
+def pence_as_pounds(pence: int) -> str:
+    """1300000 -> "13,000"; 1300050 -> "13,000.50" (what a person types, without the £)."""
+    return pence_to_text(pence).removeprefix("£")
+
+
 def pence_to_decimal_text(pence: int) -> str:
     """12.50 (for CSV cells and form values)."""
     pounds, rest = divmod(int(pence), 100)
@@ -27,6 +32,7 @@ def pounds_text_to_pence(text: str) -> int | None:
         amount = Decimal(cleaned)
     except InvalidOperation:
         return None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+    # (is_finite() first: only a finite amount has a whole-number exponent.)
+    if not amount.is_finite() or -int(amount.as_tuple().exponent) > 2:
         return None
     return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
