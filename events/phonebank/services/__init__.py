@@ -134,8 +134,8 @@ from events.phonebank.services.calling import (
     caller_release_all,
     caller_suspend,
     caller_suspension_lift,
-    contact_claim_next,
 )
+from events.phonebank.services.claim import contact_claim_next
 from events.phonebank.services.donotcall import do_not_call_add
 from events.phonebank.services.errors import (
     CallerNotAllowed,

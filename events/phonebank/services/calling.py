@@ -1,11 +1,9 @@
-"""Calling: a caller claims one contact at a time, records the result, and may correct
-their last three results.
+"""Calling: a caller records how each call went, may correct their last three results,
+and lets go of what they hold; organisers suspend callers. (Claiming the next contact is
+in claim.py.)
 
 Locks, in one order on every path: the caller's Rsvp row (one caller's own requests run
-one after another), then the assignment row and its contact's row. Claims take the
-assignment and contact rows with SELECT ... FOR UPDATE SKIP LOCKED, so callers racing for
-the next contact each get a different one, and a contact on two lists is never with two
-callers at once (the contact row is the lock both lists share).
+one after another), then the assignment row and its contact's row.
 
 An assignment's state (tries, when to try next, finished or not) is always worked out
 again from all its call records, in order: recording a result and changing one are the
@@ -17,7 +15,6 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from events.models import Rsvp
@@ -28,18 +25,16 @@ from events.phonebank.models import (
     CallAnswer,
     CallAssignment,
     CallerSuspension,
-    CallList,
     CallRecord,
     CallResult,
-    Contact,
     DoNotCall,
-    NumberShown,
     OpinionAnswer,
     ScriptStep,
 )
-from events.phonebank.selectors import caller_changeable_records, caller_is_suspended
+from events.phonebank.selectors import caller_changeable_records
+from events.phonebank.services.callers import caller_lock_checked, holds_release
 from events.phonebank.services.donotcall import do_not_call_add
-from events.phonebank.services.errors import CallerNotAllowed, ContactNotHeld, ResultNotChangeable
+from events.phonebank.services.errors import ContactNotHeld, ResultNotChangeable
 
 HOLD = timedelta(minutes=HOLD_MINUTES)
 NOTE_MAX = 1000
@@ -51,129 +46,10 @@ DNC_REASONS: dict[str, str] = {
     CallResult.NOT_IN_USE: DoNotCall.Reason.NOT_IN_USE,
 }
 
-NOT_GOING = "You are not signed up to this session any more, so there is no one to call."
-SUSPENDED = "An organiser has paused your calling. Please talk to them."
-LIST_NOT_OPEN = "This call list is not open at the moment."
-NOT_THIS_SESSION = "This call list is not for your session."
 NOT_HELD = (
     "This contact is no longer with you (your 15 minutes ran out and another caller has "
     "them, or they were taken off the list). Nothing was saved; please take the next one."
 )
-
-
-def _lock_caller(caller: Rsvp) -> Rsvp:
-    return Rsvp.objects.select_for_update().get(pk=caller.pk)
-
-
-def _caller_check(*, caller: Rsvp, call_list: CallList | None = None) -> None:
-    if caller.status != Rsvp.Status.GOING:
-        raise CallerNotAllowed(NOT_GOING)
-    if caller_is_suspended(supporter_id=caller.supporter_id):
-        raise CallerNotAllowed(SUSPENDED)
-    if call_list is not None:
-        if not call_list.is_open:
-            raise CallerNotAllowed(LIST_NOT_OPEN)
-        if not call_list.sessions.filter(pk=caller.event_id).exists():
-            raise CallerNotAllowed(NOT_THIS_SESSION)
-
-
-def _held_elsewhere(now: datetime):
-    """An assignment whose contact is with a caller right now on some list."""
-    return Exists(
-        CallAssignment.objects.filter(
-            contact=OuterRef("contact"), status=Status.HELD, held_until__gte=now
-        ).exclude(pk=OuterRef("pk"))
-    )
-
-
-def _hold(assignment: CallAssignment, *, caller: Rsvp, now: datetime) -> CallAssignment:
-    if assignment.status != Status.HELD or assignment.held_by_id != caller.pk:
-        assignment.held_since = now
-    assignment.status = Status.HELD
-    assignment.held_by = caller
-    assignment.held_until = now + HOLD
-    assignment.save(update_fields=["status", "held_by", "held_since", "held_until"])
-    NumberShown.objects.create(
-        assignment=assignment, contact=assignment.contact, caller=caller, shown_at=now
-    )
-    return assignment
-
-
-@transaction.atomic
-def contact_claim_next(
-    *, caller: Rsvp, call_list: CallList, now: datetime | None = None
-) -> CallAssignment | None:
-    """The contact this caller should call now, held for them for 15 minutes.
-
-    A caller who holds a contact (and has not recorded its result) gets that one again,
-    whichever list it is on: the result comes first. Otherwise the next contact who may be
-    called: call-backs that are due first, then the longest waiting. Returns None when
-    nobody on the list can be called now."""
-    now = now or timezone.now()
-    caller = _lock_caller(caller)
-    call_list = CallList.objects.get(pk=call_list.pk)
-    _caller_check(caller=caller, call_list=call_list)
-
-    current = (
-        CallAssignment.objects.filter(held_by=caller, status=Status.HELD)
-        .filter(contact__in=Contact.objects.callable())
-        .select_related("contact", "call_list")
-        .select_for_update(skip_locked=True, of=("self", "contact"))
-        .order_by("held_since", "pk")
-        .first()
-    )
-    if current is not None:
-        if not _is_held_elsewhere(current, now=now):
-            return _hold(current, caller=caller, now=now)
-        _release(CallAssignment.objects.filter(pk=current.pk))
-
-    passed_over: list[int] = []
-    for _ in range(20):
-        assignment = _next_free(call_list=call_list, now=now, passed_over=passed_over)
-        if assignment is None:
-            return None
-        # The rows are locked now; look again with a fresh snapshot, in case another caller
-        # took this contact on another list between our query and our lock.
-        if _is_held_elsewhere(assignment, now=now):
-            passed_over.append(assignment.pk)
-            continue
-        return _hold(assignment, caller=caller, now=now)
-    return None
-
-
-def _next_free(
-    *, call_list: CallList, now: datetime, passed_over: list[int]
-) -> CallAssignment | None:
-    """The first free contact of the list, locked: holds that ran out and call-backs that
-    are due come first (few rows, found through indexes), then the longest waiting. Each
-    query walks an index in the order wanted and stops at the first row it can lock, so a
-    claim costs the same on a list of 50,000 as on one of 50 (one query sorting every
-    candidate took a third of a second there)."""
-    on_list = CallAssignment.objects.filter(call_list=call_list).exclude(pk__in=passed_over)
-    first = Q(status=Status.HELD, held_until__lt=now) | Q(
-        status=Status.WAITING, last_result=CallResult.CALL_BACK, next_try_at__lte=now
-    )
-    free = (
-        on_list.filter(contact__in=Contact.objects.callable())
-        .filter(~_held_elsewhere(now))
-        .select_related("contact", "call_list")
-        .select_for_update(skip_locked=True, of=("self", "contact"))
-    )
-    if on_list.filter(first).exists():  # cheap: no joins; usually there are none
-        assignment = free.filter(first).order_by("next_try_at").first()
-        if assignment is not None:
-            return assignment
-    return free.filter(status=Status.WAITING, next_try_at__lte=now).order_by("next_try_at").first()
-
-
-def _is_held_elsewhere(assignment: CallAssignment, *, now: datetime) -> bool:
-    return (
-        CallAssignment.objects.filter(
-            contact_id=assignment.contact_id, status=Status.HELD, held_until__gte=now
-        )
-        .exclude(pk=assignment.pk)
-        .exists()
-    )
 
 
 def _answers_clean(
@@ -342,8 +218,7 @@ def call_result_record(
 
     Answers are kept only when the caller spoke to them."""
     now = now or timezone.now()
-    caller = _lock_caller(caller)
-    _caller_check(caller=caller)
+    caller_lock_checked(caller=caller)
     assignment = _lock_assignment(assignment.pk)
     if assignment.status != Status.HELD or assignment.held_by_id != caller.pk:
         raise ContactNotHeld(NOT_HELD)
@@ -388,8 +263,7 @@ def call_result_change(
     """Correct one of the caller's own last three results: what the old one did is undone
     (a do-not-call entry it made is lifted) and the new one takes effect."""
     now = now or timezone.now()
-    caller = _lock_caller(caller)
-    _caller_check(caller=caller)
+    caller_lock_checked(caller=caller)
     if record.pk not in {r.pk for r in caller_changeable_records(caller=caller)}:
         raise ResultNotChangeable("You can change only your own last three results.")
     assignment = _lock_assignment(record.assignment_id)
@@ -413,15 +287,11 @@ def call_result_change(
     return record
 
 
-def _release(assignments) -> int:
-    return assignments.update(status=Status.WAITING, held_by=None, held_since=None, held_until=None)
-
-
 @transaction.atomic
 def caller_release_all(*, caller: Rsvp, now: datetime | None = None) -> int:
     """ "I'm done for today": every contact the caller holds goes back to be called."""
-    caller = _lock_caller(caller)
-    return _release(CallAssignment.objects.filter(held_by=caller, status=Status.HELD))
+    caller = Rsvp.objects.select_for_update().get(pk=caller.pk)
+    return holds_release(CallAssignment.objects.filter(held_by=caller, status=Status.HELD))
 
 
 def call_holds_expire(*, now: datetime | None = None) -> int:
@@ -429,7 +299,9 @@ def call_holds_expire(*, now: datetime | None = None) -> int:
     past its time as free; the caller may still record the result until someone else takes
     the contact, or until this tidy-up, one more hold-length later."""
     now = now or timezone.now()
-    return _release(CallAssignment.objects.filter(status=Status.HELD, held_until__lt=now - HOLD))
+    return holds_release(
+        CallAssignment.objects.filter(status=Status.HELD, held_until__lt=now - HOLD)
+    )
 
 
 @transaction.atomic
@@ -439,7 +311,7 @@ def caller_suspend(
     """Stop a caller (the person, on every session): what they hold returns to the pool at
     once, and their calling link stops working. Suspending twice changes nothing."""
     now = now or timezone.now()
-    caller = _lock_caller(caller)
+    caller = Rsvp.objects.select_for_update().get(pk=caller.pk)
     reason = reason.strip()
     if not reason:
         raise ValidationError("Say why, for the record.")
@@ -454,7 +326,7 @@ def caller_suspend(
             suspended_by=actor,
             suspended_at=now,
         )
-    _release(
+    holds_release(
         CallAssignment.objects.filter(held_by__supporter_id=caller.supporter_id, status=Status.HELD)
     )
     return suspension

@@ -16,11 +16,8 @@ from django.utils import timezone
 from events.models import Rsvp
 from events.phonebank.hours import calling_window, phonebank_settings_get, when_text
 from events.phonebank.models import CallAssignment, CallList, CallRecord, PhonebankSettings
-from events.phonebank.services.calling import (
-    call_result_change,
-    call_result_record,
-    contact_claim_next,
-)
+from events.phonebank.services.calling import call_result_change, call_result_record
+from events.phonebank.services.claim import contact_claim_next
 from events.phonebank.services.errors import CallerNotAllowed
 from volunteers.models import Supporter
 from volunteers.services import supporter_subscribe

@@ -1,0 +1,168 @@
+"""Claiming the next contact: the call that every "Next call" makes, so it is kept to three
+short statements in one transaction.
+
+1. The caller's row is locked and checked (callers.caller_lock_checked): one caller's own
+   requests run one after another, so a double tap cannot hold two contacts.
+2. One UPDATE picks and holds: the contact this caller already holds (whichever list it is
+   on: the result comes first), else a hold that ran out or a call-back that is due on this
+   list, else the longest waiting. Each choice is a sub-select that walks an index in the
+   order wanted and stops at the first row it can lock (FOR UPDATE OF the place and the
+   contact, SKIP LOCKED), and COALESCE runs the next only when the one before found nobody.
+   So callers racing each get a different contact, a contact on two lists is never with two
+   callers (the contact's row is the lock both lists share), and a claim costs the same on a
+   list of 50,000 as on one of 50.
+3. One INSERT logs the number as shown, and only if, looked at again now that the rows are
+   locked, the contact may still be called and is not with a caller on another list (a
+   claim there may have committed between our first look and our lock). If not, the place
+   is let go and the next one tried.
+
+Why raw SQL: the ORM needs four to six queries for the same choice (it cannot fold the three
+choices into one statement or update the row it selects), and each costs more to build than
+to run; the claim was most of the screen's time. The SQL is written for PostgreSQL and works
+unchanged on SQLite (`make run`), which has no row locks to take: it lets one writer at a
+time through anyway. Who may be called is the same rule as Contact.objects.callable();
+tests/events/phonebank/test_claim_sql.py holds the two together.
+"""
+
+# The SQL below is put together from table names and fixed fragments; every value is a
+# query parameter, so none of it can carry input into the statement.
+# ruff: noqa: S608
+
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from events.models import Rsvp
+from events.phonebank.models import (
+    HOLD_MINUTES,
+    CallAssignment,
+    CallList,
+    Contact,
+    DoNotCall,
+    NumberShown,
+)
+from events.phonebank.services.callers import caller_lock_checked, holds_release
+from volunteers.models import Supporter
+
+HOLD = timedelta(minutes=HOLD_MINUTES)
+# Places passed over in one claim (taken elsewhere meanwhile, or no longer callable) before
+# the caller is told there is nobody to call: far more than a real race produces.
+MAX_PASSES = 20
+
+A = CallAssignment._meta.db_table
+C = Contact._meta.db_table
+S = Supporter._meta.db_table
+D = DoNotCall._meta.db_table
+N = NumberShown._meta.db_table
+
+# The contact `c` (with its supporter `s`, if any, left-joined) may be called: consent on
+# record, not erased, not on the do-not-call list, and a supporter's own agreement to be
+# phoned still in force on this number. Contact.objects.callable() says the same.
+CALLABLE = f"""c.erased_at IS NULL AND c.consent_text <> ''
+    AND (c.supporter_id IS NULL OR (s.phone_consent_at IS NOT NULL AND s.phone = c.phone))
+    AND NOT EXISTS (SELECT 1 FROM {D} d WHERE d.phone = c.phone)"""
+
+# The place `a`'s contact is with a caller right now on another list (param: now).
+HELD_ELSEWHERE = f"""EXISTS (SELECT 1 FROM {A} o WHERE o.contact_id = a.contact_id
+    AND o.status = 'held' AND o.held_until >= %s AND o.id <> a.id)"""
+
+PLACE = f"{A} a JOIN {C} c ON c.id = a.contact_id LEFT JOIN {S} s ON s.id = c.supporter_id"
+
+
+def _lock_clause() -> str:
+    features = connection.features
+    if features.has_select_for_update_skip_locked and features.has_select_for_update_of:
+        return "FOR UPDATE OF a, c SKIP LOCKED"
+    return ""
+
+
+def _choice(where: str, order: str, *, checked: bool, passed_over: list[int]) -> str:
+    """A sub-select of the first place that `where` allows, locked."""
+    conditions = [where]
+    if checked:
+        conditions += [CALLABLE, f"NOT {HELD_ELSEWHERE}"]
+    if passed_over:
+        conditions.append(f"a.id NOT IN ({', '.join(['%s'] * len(passed_over))})")
+    return (
+        f"(SELECT a.id FROM {PLACE} WHERE {' AND '.join(conditions)} "
+        f"ORDER BY {order} LIMIT 1 {_lock_clause()})"
+    )
+
+
+def _pick_and_hold(
+    *, caller_id: int, call_list_id: int, now: datetime, passed_over: list[int]
+) -> int | None:
+    """Statement 2: the id of the place now held for the caller, or None."""
+    at = connection.ops.adapt_datetimefield_value
+    mine = _choice(
+        "a.held_by_id = %s AND a.status = 'held'",
+        "a.held_since, a.id",
+        checked=False,  # checked by statement 3, which lets it go if it may not be called
+        passed_over=passed_over,
+    )
+    due = _choice(
+        "a.call_list_id = %s AND ((a.status = 'held' AND a.held_until < %s) OR "
+        "(a.status = 'waiting' AND a.last_result = 'call_back' AND a.next_try_at <= %s))",
+        "a.next_try_at",
+        checked=True,
+        passed_over=passed_over,
+    )
+    waiting = _choice(
+        "a.call_list_id = %s AND a.status = 'waiting' AND a.next_try_at <= %s",
+        "a.next_try_at",
+        checked=True,
+        passed_over=passed_over,
+    )
+    sql = f"""UPDATE {A} SET status = 'held', held_by_id = %s,
+        held_since = CASE WHEN status = 'held' AND held_by_id = %s THEN held_since ELSE %s END,
+        held_until = %s
+        WHERE id = COALESCE({mine}, {due}, {waiting})
+        RETURNING id"""
+    params = [caller_id, caller_id, at(now), at(now + HOLD)]
+    params += [caller_id, *passed_over]
+    params += [call_list_id, at(now), at(now), at(now), *passed_over]
+    params += [call_list_id, at(now), at(now), *passed_over]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _show_if_still_free(*, assignment_id: int, caller_id: int, now: datetime) -> bool:
+    """Statement 3: log the number as shown, if it may still be called by this caller."""
+    at = connection.ops.adapt_datetimefield_value
+    sql = f"""INSERT INTO {N} (assignment_id, contact_id, caller_id, shown_at)
+        SELECT a.id, a.contact_id, %s, %s FROM {PLACE}
+        WHERE a.id = %s AND {CALLABLE} AND NOT {HELD_ELSEWHERE}"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [caller_id, at(now), assignment_id, at(now)])
+        return cursor.rowcount == 1
+
+
+@transaction.atomic
+def contact_claim_next(
+    *, caller: Rsvp, call_list: CallList, now: datetime | None = None
+) -> CallAssignment | None:
+    """The contact this caller should call now, held for them for 15 minutes.
+
+    A caller who holds a contact (and has not recorded its result) gets that one again,
+    whichever list it is on: the result comes first. Otherwise the next contact who may be
+    called: call-backs that are due first, then the longest waiting. Returns None when
+    nobody on the list can be called now."""
+    now = now or timezone.now()
+    caller_lock_checked(caller=caller, call_list=call_list)
+    passed_over: list[int] = []
+    for _ in range(MAX_PASSES):
+        assignment_id = _pick_and_hold(
+            caller_id=caller.pk, call_list_id=call_list.pk, now=now, passed_over=passed_over
+        )
+        if assignment_id is None:
+            return None
+        if _show_if_still_free(assignment_id=assignment_id, caller_id=caller.pk, now=now):
+            return CallAssignment.objects.select_related("contact", "call_list").get(
+                pk=assignment_id
+            )
+        holds_release(CallAssignment.objects.filter(pk=assignment_id))
+        passed_over.append(assignment_id)
+    return None
