@@ -1,17 +1,60 @@
 """Reads for the caller's screen (the rest are in events/phonebank/selectors.py)."""
 
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef
+
 from events.models import Rsvp
 from events.phonebank.forms import step_field_name
-from events.phonebank.models import CallAnswer, CallRecord, OpinionAnswer, ScriptStep
+from events.phonebank.models import (
+    CallAnswer,
+    CallerSuspension,
+    CallRecord,
+    CallResult,
+    OpinionAnswer,
+    ScriptStep,
+)
+from events.phonebank.selectors import CHANGEABLE_RESULTS
 from events.phonebank.tokens import rsvp_uid_from_caller_token
 
 
 def caller_from_token(*, token: str) -> Rsvp | None:
-    """The sign-up a calling link names, or None for a link that is not one."""
+    """The sign-up a calling link names (with its session, and `suspended`: whether an
+    organiser has paused this person's calling), or None for a link that is not one."""
     uid = rsvp_uid_from_caller_token(token)
     if uid is None:
         return None
-    return Rsvp.objects.select_related("event").filter(uid=uid).first()
+    suspensions = CallerSuspension.objects.filter(
+        supporter_id=OuterRef("supporter_id"), lifted_at__isnull=True
+    )
+    return (
+        Rsvp.objects.select_related("event")
+        .annotate(suspended=Exists(suspensions))
+        .filter(uid=uid)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class RecentResult:
+    pk: int
+    first_name: str
+    result_label: str
+
+
+def caller_recent_results(*, caller: Rsvp) -> list[RecentResult]:
+    """The caller's last three results, newest first, as their screen lists them (the
+    ones they may change: selectors.caller_changeable_records)."""
+    labels = dict(CallResult.choices)
+    rows = (
+        CallRecord.objects.filter(caller=caller)
+        .order_by("-recorded_at", "-pk")
+        .values_list("pk", "contact__first_name", "contact__erased_at", "result")
+    )
+    return [
+        RecentResult(pk, "(erased)" if erased_at or not name else name, labels.get(result, ""))
+        for pk, name, erased_at, result in rows[:CHANGEABLE_RESULTS]
+    ]
 
 
 def caller_has_called(*, caller: Rsvp) -> bool:

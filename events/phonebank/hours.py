@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 
+from django.core.cache import cache
+
 from events.ics import LONDON
 from events.models import Event
 from events.phonebank.models import PhonebankSettings
@@ -38,9 +40,16 @@ class CallingWindow:
         return self.state == WindowState.OPEN
 
 
+# Every request of the caller's screen reads the row; phonebank_settings_update forgets it.
+SETTINGS_CACHE_KEY = "phonebank-settings:v1"
+
+
 def phonebank_settings_get() -> PhonebankSettings:
-    """The one settings row (created with the defaults on first use)."""
-    hours, _ = PhonebankSettings.objects.get_or_create(pk=1)
+    """The one settings row (created with the defaults on first use), cached."""
+    hours = cache.get(SETTINGS_CACHE_KEY)
+    if hours is None:
+        hours, _ = PhonebankSettings.objects.get_or_create(pk=1)
+        cache.set(SETTINGS_CACHE_KEY, hours, timeout=None)
     return hours
 
 

@@ -21,17 +21,17 @@ from events.models import Event, Rsvp
 from events.phonebank.caller_selectors import (
     caller_from_token,
     caller_has_called,
+    caller_recent_results,
     record_answers_initial,
 )
 from events.phonebank.forms import CallForm
 from events.phonebank.hours import calling_window, phonebank_settings_get, when_text
-from events.phonebank.models import CallResult, Script, ScriptStep
+from events.phonebank.models import CallList, CallResult, Script, ScriptStep
 from events.phonebank.phones import phone_for_display
 from events.phonebank.selectors import (
     caller_call_lists,
     caller_changeable_records,
     caller_current_hold,
-    caller_is_suspended,
     script_steps,
 )
 from events.phonebank.services import (
@@ -72,7 +72,7 @@ def caller_screen(request, token):
     event = caller.event
     if event.kind != Event.Kind.PHONEBANK:
         return _blocked(request, "not_phonebank", event, status=404)
-    if caller_is_suspended(supporter_id=caller.supporter_id):
+    if caller.suspended:
         return _blocked(request, "suspended", event)
     if caller.status != Rsvp.Status.GOING:
         return _blocked(request, "not_going", event)
@@ -124,11 +124,7 @@ class Screen:
         return render(self.request, TEMPLATE, base, status=status)
 
     def recent(self):
-        records = caller_changeable_records(caller=self.caller)
-        return [
-            {"record": record, "first_name": record.contact.first_name or "(erased)"}
-            for record in records
-        ]
+        return caller_recent_results(caller=self.caller)
 
     def get(self):
         view = self.request.GET.get("view", "")
@@ -152,12 +148,15 @@ class Screen:
             return self.howto_page(first_time=True)
         return self.ready_page()
 
+    def has_open_list(self) -> bool:
+        # (caller_screen has turned a suspended caller away already)
+        return CallList.objects.filter(sessions=self.event.pk, status=CallList.Status.OPEN).exists()
+
     def howto_page(self, *, first_time: bool):
-        has_list = caller_call_lists(caller=self.caller).exists()
-        return self.render("howto", first_time=first_time, has_list=has_list)
+        return self.render("howto", first_time=first_time, has_list=self.has_open_list())
 
     def ready_page(self):
-        if not caller_call_lists(caller=self.caller).exists():
+        if not self.has_open_list():
             return self.render("no_list")
         return self.render("ready")
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from events.models import Event, Rsvp
 from events.phonebank.hours import phonebank_settings_get
 from events.phonebank.models import CallAssignment, Contact
-from events.phonebank.services import call_list_create
+from events.phonebank.services import call_list_create, phonebank_settings_update
 from events.phonebank.tokens import caller_token
 from tests.events.phonebank.factories import full_script
 from volunteers.models import Supporter
@@ -28,7 +28,7 @@ def fill(*, contacts: int = CONTACTS, callers: int = CALLERS) -> dict:
     hours = phonebank_settings_get()  # calling around the clock: the bench runs at any hour
     hours.weekday_opens = hours.sunday_opens = time(0)
     hours.weekday_closes = hours.sunday_closes = time(23, 59, 59, 999999)
-    hours.save()
+    phonebank_settings_update(phonebank_settings=hours)
     session = Event.objects.create(
         kind=Event.Kind.PHONEBANK,
         title="Benchmark phonebank",

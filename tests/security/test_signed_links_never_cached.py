@@ -19,6 +19,7 @@ from donations.models import Donation
 from donations.tokens import stop_monthly_token
 from events.emails import my_sessions_path, rsvp_cancel_url
 from events.phonebank.hours import phonebank_settings_get
+from events.phonebank.services import phonebank_settings_update
 from events.phonebank.tokens import caller_url
 from tests.donations.helpers import form_data, post_event
 from tests.events.factories import EventFactory, RsvpFactory
@@ -123,7 +124,7 @@ def _phonebank_caller(client) -> SignedLink:
     hours = phonebank_settings_get()
     hours.weekday_opens = hours.sunday_opens = time(0)
     hours.weekday_closes = hours.sunday_closes = time(23, 59, 59, 999999)
-    hours.save()
+    phonebank_settings_update(phonebank_settings=hours)
     now = timezone.now()
     session = EventFactory(
         phonebank=True, starts_at=now - timedelta(minutes=5), ends_at=now + timedelta(hours=2)

@@ -17,7 +17,7 @@ from events.phonebank.models import (
     NumberShown,
     OpinionAnswer,
 )
-from events.phonebank.services import call_list_create
+from events.phonebank.services import call_list_create, phonebank_settings_update
 from tests.events.factories import EventFactory
 from tests.events.phonebank.factories import AssignmentFactory, ContactFactory, full_script
 
@@ -39,7 +39,7 @@ def phonebank():
     hours = phonebank_settings_get()  # around the clock, so the test runs at any hour
     hours.weekday_opens = hours.sunday_opens = time(0)
     hours.weekday_closes = hours.sunday_closes = time(23, 59, 59, 999999)
-    hours.save()
+    phonebank_settings_update(phonebank_settings=hours)
     now = timezone.now()
     event = EventFactory(
         phonebank=True,

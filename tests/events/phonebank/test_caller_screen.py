@@ -24,7 +24,7 @@ from events.phonebank.models import (
     NumberShown,
     OpinionAnswer,
 )
-from events.phonebank.services import caller_suspend
+from events.phonebank.services import caller_suspend, phonebank_settings_update
 from events.phonebank.tokens import caller_url
 from events.tokens import rsvp_cancel_token
 from tests.events.factories import EventFactory, RsvpFactory
@@ -43,7 +43,7 @@ def calling_all_day():
     hours = phonebank_settings_get()
     hours.weekday_opens = hours.sunday_opens = time(0)
     hours.weekday_closes = hours.sunday_closes = time(23, 59, 59, 999999)
-    hours.save()
+    phonebank_settings_update(phonebank_settings=hours)
     return hours
 
 

@@ -219,4 +219,6 @@ def test_ten_thousand_rows_in_seconds(session, script, capsys):
         )
     assert finished - started < 15
     assert len(preview_queries) < 15
-    assert len(confirm_queries) < 30
+    # Bulk inserts: 2,000 rows a statement on PostgreSQL; SQLite (`make run`) takes at most
+    # 999 values a statement, so about a hundred rows.
+    assert len(confirm_queries) < (30 if connection.vendor == "postgresql" else 300)
