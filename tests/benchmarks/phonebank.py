@@ -12,6 +12,9 @@ setup, against a 50,000-contact call list, beside the trivial view on the same r
    - flat out: no pause between requests, so the server is saturated; its throughput is set
      against the trivial view (`/bench/trivial/`, a fixed answer through the same middleware)
      driven by the same client with the same 100 connections, measured just before and after;
+   - the same flat out against `/bench/calling/<token>/` (tests/benchmarks/urls.py): the
+     screen's two services with a one-line answer instead of the page, which shows what the
+     page itself costs;
    - paced: each caller pauses 5 to 15 s between steps (a real call takes a minute or more,
      so this is still several times busier than 100 real callers), so the latency is the
      server's own work rather than the queue in front of it.
@@ -354,6 +357,12 @@ def main() -> None:
         run_callers(paths, steps, 3, None)
         floor_before = run_trivial(len(paths), args.seconds)
         flat = run_callers(paths, steps, args.seconds, None)
+        services = run_callers(
+            [p.replace("/events/calling/", "/bench/calling/") for p in paths],
+            steps,
+            args.seconds,
+            None,
+        )
         floor_after = run_trivial(len(paths), args.seconds)
         paced = run_callers(paths, steps, max(2 * args.seconds, 45), pause)
     finally:
@@ -362,7 +371,7 @@ def main() -> None:
         "from tests.benchmarks.phonebank_fill import served_twice; "
         "print(json.dumps(served_twice()))"
     )
-    all_claims = flat.claimed + paced.claimed
+    all_claims = flat.claimed + services.claimed + paced.claimed
     driver_twice = len(all_claims) - len(set(all_claims))
 
     floor_rps = (len(floor_before.trivial_ms) + len(floor_after.trivial_ms)) / (
@@ -375,10 +384,11 @@ def main() -> None:
         f"{'claim p95':>10} {'result p95':>11} {'errors':>7} {'vs trivial':>11}"
     )
     paced_label = f"paced ({pause[0]:g}-{pause[1]:g} s pauses)"
-    for label, tally in [("flat out", flat), (paced_label, paced)]:
+    runs = [("flat out", flat), ("  the services alone, no page", services), (paced_label, paced)]
+    for label, tally in runs:
         requests = len(tally.claim_ms) + len(tally.result_ms) + tally.empty
         rps = requests / tally.seconds
-        ratio = f"{rps / floor_rps:>10.0%}" if tally is flat else f"{'(paced)':>10}"
+        ratio = f"{rps / floor_rps:>10.0%}" if tally is not paced else f"{'(paced)':>10}"
         print(
             f"{label:<32} {len(tally.claim_ms) / tally.seconds:>9.1f} {rps:>8.1f} "
             f"{percentile(tally.claim_ms, 0.5):>8.1f}ms {percentile(tally.claim_ms, 0.95):>8.1f}ms "

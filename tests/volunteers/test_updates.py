@@ -110,10 +110,15 @@ def test_fan_out_queries_do_not_grow_with_the_list(organiser):
         update_request_send(update=update, user=organiser)
         with CaptureQueriesContext(connection) as captured:
             update_fan_out(update_id=update.pk, chunk_size=1000)
-        return len(captured)
+        inserts = sum(1 for query in captured if query["sql"].startswith("INSERT"))
+        return len(captured) - inserts, inserts
 
     queries_for(5)  # warm the campaign settings cache
-    assert queries_for(10) == queries_for(40)
+    (reads_10, inserts_10), (reads_40, inserts_40) = queries_for(10), queries_for(40)
+    assert reads_10 == reads_40
+    # One INSERT for the chunk; SQLite (`make run`) takes at most 999 values a statement, so
+    # it splits a chunk of long rows into a few.
+    assert inserts_40 == inserts_10 or connection.vendor == "sqlite"
 
 
 def test_organiser_text_is_rendered_safely(organiser):

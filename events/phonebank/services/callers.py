@@ -37,7 +37,10 @@ def caller_lock_checked(*, caller: Rsvp, call_list: CallList | None = None) -> N
         FROM {RSVPS} r WHERE r.id = %s {_lock_clause()}"""
     with connection.cursor() as cursor:
         cursor.execute(sql, [list_id, CallList.Status.OPEN, list_id, caller.pk])
-        status, suspended, list_open, list_for_session = cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:  # the sign-up is gone (erased)
+        raise CallerNotAllowed(NOT_GOING)
+    status, suspended, list_open, list_for_session = row
     if status != Rsvp.Status.GOING:
         raise CallerNotAllowed(NOT_GOING)
     if suspended:

@@ -19,9 +19,9 @@ short statements in one transaction.
 Why raw SQL: the ORM needs four to six queries for the same choice (it cannot fold the three
 choices into one statement or update the row it selects), and each costs more to build than
 to run; the claim was most of the screen's time. The SQL is written for PostgreSQL and works
-unchanged on SQLite (`make run`), which has no row locks to take: it lets one writer at a
-time through anyway. Who may be called is the same rule as Contact.objects.callable();
-tests/events/phonebank/test_claim_sql.py holds the two together.
+unchanged on SQLite 3.35 or later (`make run`; RETURNING), which has no row locks to take:
+it lets one writer at a time through. Who may be called is the same rule as
+Contact.objects.callable(); tests/events/phonebank/test_claim_sql.py holds the two together.
 """
 
 # The SQL below is put together from table names and fixed fragments; every value is a
@@ -70,23 +70,28 @@ HELD_ELSEWHERE = f"""EXISTS (SELECT 1 FROM {A} o WHERE o.contact_id = a.contact_
 PLACE = f"{A} a JOIN {C} c ON c.id = a.contact_id LEFT JOIN {S} s ON s.id = c.supporter_id"
 
 
-def _lock_clause() -> str:
+def _lock_clause(*, skip_locked: bool) -> str:
     features = connection.features
-    if features.has_select_for_update_skip_locked and features.has_select_for_update_of:
-        return "FOR UPDATE OF a, c SKIP LOCKED"
-    return ""
+    if not (features.has_select_for_update_skip_locked and features.has_select_for_update_of):
+        return ""
+    return "FOR UPDATE OF a, c SKIP LOCKED" if skip_locked else "FOR UPDATE OF a, c"
 
 
-def _choice(where: str, order: str, *, checked: bool, passed_over: list[int]) -> str:
-    """A sub-select of the first place that `where` allows, locked."""
+def _choice(where: str, order: str, *, mine: bool = False, passed_over: list[int]) -> str:
+    """A sub-select of the first place that `where` allows, locked.
+
+    The caller's own hold is not checked here but by statement 3 (which lets it go if it
+    may no longer be called), and it is waited for rather than skipped when another
+    transaction has it locked (do_not_call_add taking it away, say): skipping it would
+    leave the caller holding it and hand them a second contact as well."""
     conditions = [where]
-    if checked:
+    if not mine:
         conditions += [CALLABLE, f"NOT {HELD_ELSEWHERE}"]
     if passed_over:
         conditions.append(f"a.id NOT IN ({', '.join(['%s'] * len(passed_over))})")
     return (
         f"(SELECT a.id FROM {PLACE} WHERE {' AND '.join(conditions)} "
-        f"ORDER BY {order} LIMIT 1 {_lock_clause()})"
+        f"ORDER BY {order} LIMIT 1 {_lock_clause(skip_locked=not mine)})"
     )
 
 
@@ -98,20 +103,18 @@ def _pick_and_hold(
     mine = _choice(
         "a.held_by_id = %s AND a.status = 'held'",
         "a.held_since, a.id",
-        checked=False,  # checked by statement 3, which lets it go if it may not be called
+        mine=True,
         passed_over=passed_over,
     )
     due = _choice(
         "a.call_list_id = %s AND ((a.status = 'held' AND a.held_until < %s) OR "
         "(a.status = 'waiting' AND a.last_result = 'call_back' AND a.next_try_at <= %s))",
         "a.next_try_at",
-        checked=True,
         passed_over=passed_over,
     )
     waiting = _choice(
         "a.call_list_id = %s AND a.status = 'waiting' AND a.next_try_at <= %s",
         "a.next_try_at",
-        checked=True,
         passed_over=passed_over,
     )
     sql = f"""UPDATE {A} SET status = 'held', held_by_id = %s,
@@ -163,6 +166,9 @@ def contact_claim_next(
             return CallAssignment.objects.select_related("contact", "call_list").get(
                 pk=assignment_id
             )
+        # Taken on another list since our first look (or no longer callable): let it go.
+        # (Were it another caller's hold that had run out, they lose the chance to save
+        # a late result for it, as they would once the other caller has the contact.)
         holds_release(CallAssignment.objects.filter(pk=assignment_id))
         passed_over.append(assignment_id)
     return None

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from events.models import Rsvp
-from events.phonebank.models import CallAssignment, CallList, CallResult, NumberShown
+from events.phonebank.models import CallAssignment, CallList, CallResult, Contact, NumberShown
 from events.phonebank.selectors import caller_call_lists, caller_current_hold
 from events.phonebank.services import (
     CallerNotAllowed,
@@ -21,6 +21,7 @@ from events.phonebank.services import (
     do_not_call_add,
 )
 from tests.events.factories import EventFactory, RsvpFactory
+from tests.events.phonebank.factories import AssignmentFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +248,63 @@ def test_call_backs_that_are_due_come_first(call_list, make_caller, make_contact
     # After it: the call-back, ahead of the contact waiting longer.
     due = contact_claim_next(caller=caller, call_list=call_list, now=now + timedelta(hours=1))
     assert due.contact == first
+
+
+def test_a_second_look_keeps_the_time_a_hold_began(call_list, make_caller, make_contacts, now):
+    make_contacts(2)
+    caller, other = make_caller(), make_caller()
+    first = contact_claim_next(caller=caller, call_list=call_list, now=now)
+
+    again = contact_claim_next(caller=caller, call_list=call_list, now=now + timedelta(minutes=5))
+    again.refresh_from_db()
+
+    assert again.pk == first.pk
+    assert again.held_since == now  # when they were first given the contact
+    assert again.held_until == now + timedelta(minutes=20)
+    later = now + timedelta(minutes=21)  # their 15 minutes have run out
+    taken = contact_claim_next(caller=other, call_list=call_list, now=later)
+    taken.refresh_from_db()
+    assert (taken.pk, taken.held_by, taken.held_since) == (first.pk, other, later)
+
+
+def test_a_held_contact_who_may_no_longer_be_called_is_let_go(
+    call_list, make_caller, make_contacts, now
+):
+    first, second = make_contacts(2)
+    caller = make_caller()
+    contact_claim_next(caller=caller, call_list=call_list, now=now)
+    # The consent behind the number is gone (a correction in the database, not a service
+    # that would take the contact away itself).
+    Contact.objects.filter(pk=first.pk).update(consent_text="")
+
+    nxt = contact_claim_next(caller=caller, call_list=call_list, now=now + timedelta(minutes=1))
+
+    assert nxt.contact == second
+    held = CallAssignment.objects.filter(status=CallAssignment.Status.HELD)
+    assert list(held.values_list("contact", "held_by")) == [(second.pk, caller.pk)]
+
+
+def test_a_contact_now_with_a_caller_on_another_list_is_passed_over(
+    session, script, make_caller, now
+):
+    """The second look under the lock: the claim lets go of a place whose contact is with
+    someone on another list, and serves the next contact instead."""
+    mine = call_list_create(name="Mine", script=script, sessions=[session])
+    theirs = call_list_create(name="Theirs", script=script, sessions=[session])
+    shared, waiting = ContactFactory(), ContactFactory()
+    on_mine = AssignmentFactory(call_list=mine, contact=shared)
+    on_theirs = AssignmentFactory(call_list=theirs, contact=shared)
+    AssignmentFactory(call_list=mine, contact=waiting)
+    caller, other = make_caller(), make_caller()
+    held = {"status": CallAssignment.Status.HELD, "held_since": now}
+    until = now + timedelta(minutes=10)
+    # As a race leaves it: each caller holding the same person, on a different list.
+    CallAssignment.objects.filter(pk=on_mine.pk).update(held_by=caller, held_until=until, **held)
+    CallAssignment.objects.filter(pk=on_theirs.pk).update(held_by=other, held_until=until, **held)
+
+    claimed = contact_claim_next(caller=caller, call_list=mine, now=now)
+
+    assert claimed.contact == waiting
+    on_mine.refresh_from_db()
+    assert on_mine.status == CallAssignment.Status.WAITING and on_mine.held_by is None
+    assert not NumberShown.objects.filter(contact=shared).exists()
