@@ -56,8 +56,9 @@ def donation_return(*, donation_id: int, user, method: str, note: str = "") -> D
     """Return a gift that cannot be accepted.
 
     With `method` "stripe", whatever is still held is refunded through Stripe, payment by
-    payment (an idempotency key per payment, so a retry never refunds twice) and a
-    monthly gift is stopped. Any other method (a cheque, say) is recorded as given.
+    payment (an idempotency key per payment, so a retry never refunds twice). Any other
+    method (a cheque, say) is recorded as given. Either way a monthly gift is stopped at
+    Stripe: a gift the campaign could not accept would not be acceptable next month either.
     """
     donation = Donation.objects.get(pk=donation_id)
     if donation.check_status == Donation.Check.RETURNED:
@@ -65,10 +66,21 @@ def donation_return(*, donation_id: int, user, method: str, note: str = "") -> D
     if donation.first_received_at is None:
         raise ValidationError("No money has been received for this gift yet.")
     how = method.strip()
-    if method == RETURN_BY_STRIPE and not stripe_gateway.stripe_configured():
-        raise ValidationError(
-            "Stripe is not set up on this site: refund the gift another way and record how."
-        )
+    still_paying = (
+        donation.kind == Donation.Kind.MONTHLY
+        and bool(donation.stripe_subscription_id)
+        and donation.stopped_at is None
+    )
+    if not stripe_gateway.stripe_configured():
+        if method == RETURN_BY_STRIPE:
+            raise ValidationError(
+                "Stripe is not set up on this site: refund the gift another way and record how."
+            )
+        if still_paying:
+            raise ValidationError(
+                "This monthly gift is still being paid through Stripe, which is not set up on "
+                "this site: cancel it in Stripe's dashboard first, then record the return."
+            )
     if method == RETURN_BY_STRIPE:
         refunds = _refund_all(donation)
         how = (
@@ -76,16 +88,15 @@ def donation_return(*, donation_id: int, user, method: str, note: str = "") -> D
             if refunds
             else "Already refunded in Stripe"
         )
-        monthly = donation.kind == Donation.Kind.MONTHLY
-        if monthly and donation.stripe_subscription_id and donation.stopped_at is None:
-            stripe_gateway.subscription_cancel(subscription_id=donation.stripe_subscription_id)
     elif not how:
         raise ValidationError("Say how the gift was returned.")
+    if still_paying:
+        stripe_gateway.subscription_cancel(subscription_id=donation.stripe_subscription_id)
     with transaction.atomic():
         donation = donation_found(
             donation_ledger_lock(donation_id=donation_id), donation_id=donation_id
         )
-        if donation.kind == Donation.Kind.MONTHLY and method == RETURN_BY_STRIPE:
+        if donation.kind == Donation.Kind.MONTHLY:
             donation.stopped_at = donation.stopped_at or timezone.now()
         donation.check_status = Donation.Check.RETURNED
         donation.checked_at = timezone.now()

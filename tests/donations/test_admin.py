@@ -240,6 +240,47 @@ def test_return_another_way_is_recorded_as_given(admin_client, client, stripe_fa
     assert stripe_fake.refunds == {}
 
 
+def test_a_monthly_gift_returned_another_way_is_stopped_too(admin_client, client, stripe_fake):
+    donation = gift(6_000, kind=Donation.Kind.MONTHLY)
+    donation_checkout_start(donation=donation, return_base_url="http://testserver")
+    session = stripe_fake.complete(donation.stripe_checkout_session_id)
+    for event in stripe_fake.events_for_payment(session["id"]):
+        assert post_event(client, event).status_code == 200
+
+    admin_client.post(
+        f"/admin/donations/donation/{donation.pk}/return/",
+        {"method": "other", "other_method": "Cheque posted 3 May"},
+    )
+
+    donation.refresh_from_db()
+    assert donation.check_status == Donation.Check.RETURNED
+    assert donation.return_method == "Cheque posted 3 May"
+    assert stripe_fake.subscriptions[donation.stripe_subscription_id]["status"] == "canceled"
+    assert donation.stopped_at is not None
+    assert stripe_fake.refunds == {}
+
+
+def test_without_stripe_a_monthly_gift_still_paying_is_not_marked_returned(
+    admin_client, client, stripe_fake, settings
+):
+    donation = gift(6_000, kind=Donation.Kind.MONTHLY)
+    donation_checkout_start(donation=donation, return_base_url="http://testserver")
+    session = stripe_fake.complete(donation.stripe_checkout_session_id)
+    for event in stripe_fake.events_for_payment(session["id"]):
+        assert post_event(client, event).status_code == 200
+    settings.STRIPE_SECRET_KEY = ""
+
+    refused = admin_client.post(
+        f"/admin/donations/donation/{donation.pk}/return/",
+        {"method": "other", "other_method": "Cheque posted 3 May"},
+    ).content.decode()
+
+    assert "cancel it in Stripe&#x27;s dashboard first" in refused
+    donation.refresh_from_db()
+    assert donation.check_status != Donation.Check.RETURNED
+    assert donation.stopped_at is None
+
+
 def test_without_stripe_the_return_page_offers_only_another_way(
     admin_client, client, stripe_fake, settings
 ):
