@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -14,42 +14,22 @@ from django.utils.html import format_html, format_html_join
 
 from campaign_site.core.money import pence_to_text
 from donations import stripe_gateway
+from donations.admin_settings import setup_hint
 from donations.exports import SPENDING_RETURN_HEADER, spending_return_export
-from donations.models import Donation, DonationSettings, DonationToCheck, Donor, Payment
+from donations.models import Donation, DonationToCheck, Donor, Payment
 from donations.search import donation_typed_q, is_spaced_postcode, postcode_typed_q
 from donations.selectors import (
-    donation_settings_get,
     donations_with_donor_totals,
     donor_gifts_with_running_total,
     donors_with_totals,
-    monthly_gifts_end_at,
-    monthly_gifts_to_end,
 )
 from donations.services import (
     donation_accept,
     donation_details_update,
     donation_return,
-    donation_settings_update,
     permissibility_problems,
 )
 from donations.services.checks import RETURN_BY_STRIPE
-
-SETUP_HINT = (
-    "Donations are switched off: Stripe is not set up. To take donations, set "
-    "STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET in the server's "
-    "environment. In the Stripe dashboard add a webhook endpoint at {url} for the events "
-    "checkout.session.completed, checkout.session.async_payment_succeeded, "
-    "checkout.session.async_payment_failed, checkout.session.expired, charge.refunded, "
-    "invoice.paid, invoice_payment.paid and customer.subscription.deleted; its signing "
-    "secret is "
-    "STRIPE_WEBHOOK_SECRET. Then restart the site and the worker."
-)
-
-
-def setup_hint(request) -> None:
-    if not stripe_gateway.stripe_configured():
-        url = request.build_absolute_uri(reverse("donations:stripe_webhook"))
-        messages.warning(request, SETUP_HINT.format(url=url))
 
 
 def gift_text(donation: Donation) -> str:
@@ -103,48 +83,6 @@ class DonationStatusFilter(admin.SimpleListFilter):
         if value in Donation.Status.values:
             return queryset.filter(status=value).exclude(returned_another_way)
         return queryset
-
-
-@admin.register(DonationSettings)
-class DonationSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "min_pence", "max_pence", "monthly_end_date"]
-
-    def has_add_permission(self, request):
-        return not DonationSettings.objects.exists() and super().has_add_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        # One row: go straight to it (made with its defaults on first use).
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        return redirect("admin:donations_donationsettings_change", donation_settings_get().pk)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        setup_hint(request)
-        if request.method == "GET" and donation_settings_get().monthly_end_date is None:
-            messages.warning(
-                request,
-                "No end date is set for monthly gifts, so they run until each donor stops "
-                "them. Set 'Monthly gifts end on' to a few days after polling day.",
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def save_model(self, request, obj, form, change):
-        donation_settings_update(settings_row=obj)
-        if "monthly_end_date" in form.changed_data:
-            running = monthly_gifts_to_end(monthly_gifts_end_at(obj.monthly_end_date)).count()
-            when = (
-                f"end on {obj.monthly_end_date:%-d %B %Y}"
-                if obj.monthly_end_date
-                else "no longer have an end date"
-            )
-            messages.info(
-                request,
-                f"Monthly gifts now {when}. {running} running monthly "
-                f"gift{'s are' if running != 1 else ' is'} being updated at Stripe.",
-            )
 
 
 class PaymentInline(admin.TabularInline):

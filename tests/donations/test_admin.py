@@ -394,10 +394,29 @@ def test_admin_says_how_to_set_up_stripe_without_keys(admin_client, no_stripe):
 
 def test_organisers_set_the_limits(admin_client):
     response = admin_client.post(
-        "/admin/donations/donationsettings/add/", {"min_pence": "200", "max_pence": "100000"}
+        "/admin/donations/donationsettings/add/", {"smallest": "2", "largest": "1000"}
     )
     assert response.status_code == 302
     assert DonationSettings.objects.get(pk=1).max_pence == 100_000
+
+
+def test_the_limits_are_shown_and_typed_in_pounds(admin_client):
+    url = "/admin/donations/donationsettings/1/change/"
+    page = admin_client.get(url).content.decode()
+    assert 'name="smallest" value="1"' in page and 'name="largest" value="2,500"' in page
+    assert "pence" not in page.split('id="content"')[1]
+
+    refused = admin_client.post(url, {"smallest": "50", "largest": "£20"}).content.decode()
+    assert "The largest gift cannot be smaller than the smallest." in refused
+    assert (
+        "Enter at least £1"
+        in admin_client.post(url, {"smallest": "0.50", "largest": "20"}).content.decode()
+    )
+    assert DonationSettings.objects.get(pk=1).min_pence == 100  # nothing changed
+
+    assert admin_client.post(url, {"smallest": "£5", "largest": "1,000.50"}).status_code == 302
+    saved = DonationSettings.objects.get(pk=1)
+    assert (saved.min_pence, saved.max_pence) == (500, 100_050)
 
 
 def test_donor_list_totals_stay_right_when_searching_by_name(admin_client, client):

@@ -125,7 +125,7 @@ def test_setting_or_changing_the_date_ends_the_running_gifts(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            url, {"min_pence": "100", "max_pence": "250000", "monthly_end_date": day.isoformat()}
+            url, {"smallest": "1", "largest": "2,500", "monthly_end_date": day.isoformat()}
         )
 
     assert response.status_code == 302
@@ -141,18 +141,18 @@ def test_setting_or_changing_the_date_ends_the_running_gifts(
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
             url,
-            {"min_pence": "100", "max_pence": "250000", "monthly_end_date": later.isoformat()},
+            {"smallest": "1", "largest": "2,500", "monthly_end_date": later.isoformat()},
         )
         # Saving again with the same date asks Stripe nothing.
         admin_client.post(
             url,
-            {"min_pence": "200", "max_pence": "250000", "monthly_end_date": later.isoformat()},
+            {"smallest": "2", "largest": "2,500", "monthly_end_date": later.isoformat()},
         )
     assert len(modify_calls(stripe_fake)) == 4
     assert stripe_fake.subscriptions[first.stripe_subscription_id]["cancel_at"] == end_of(later)
 
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(url, {"min_pence": "100", "max_pence": "250000"})
+        admin_client.post(url, {"smallest": "1", "largest": "2,500"})
     assert stripe_fake.subscriptions[first.stripe_subscription_id]["cancel_at"] is None
     assert Donation.objects.filter(stripe_cancel_at__isnull=False).count() == 0
 
@@ -164,8 +164,8 @@ def test_a_date_that_is_not_after_today_is_refused(admin_client):
     response = admin_client.post(
         "/admin/donations/donationsettings/1/change/",
         {
-            "min_pence": "100",
-            "max_pence": "250000",
+            "smallest": "1",
+            "largest": "2,500",
             "monthly_end_date": timezone.localdate().isoformat(),
         },
     )

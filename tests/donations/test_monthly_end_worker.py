@@ -49,7 +49,7 @@ def test_the_worker_ends_running_and_new_monthly_gifts_at_the_date(
 
     response = admin_client.post(
         "/admin/donations/donationsettings/1/change/",
-        {"min_pence": "100", "max_pence": "250000", "monthly_end_date": day.isoformat()},
+        {"smallest": "1", "largest": "2,500", "monthly_end_date": day.isoformat()},
     )
     assert response.status_code == 302
 
