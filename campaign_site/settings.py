@@ -219,8 +219,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Email -----------------------------------------------------------------
-# SMTP (EMAIL_HOST) by default; ANYMAIL_ESP (postmark, mailgun, amazon_ses, brevo, sendgrid,
-# sparkpost, mailjet, ...) sends through that provider's API with django-anymail instead.
+# SMTP (EMAIL_HOST) by default; ANYMAIL_ESP (postmark, mailgun, amazon_ses, brevo, sparkpost,
+# mailjet, ...) sends through that provider's API with django-anymail instead. (Bounce and
+# complaint handling is tested with Postmark's and Brevo's payloads.)
 # Every other ANYMAIL_<NAME> variable becomes anymail's <NAME> setting, e.g.
 # ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY, ANYMAIL_BREVO_API_KEY, and
 # ANYMAIL_WEBHOOK_SECRET ("user:password", the basic auth of the tracking webhooks at

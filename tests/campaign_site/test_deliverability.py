@@ -303,3 +303,52 @@ def test_sending_through_an_email_provider_with_anymail(client, settings, organi
     bounce = postmark_event("Bounce", email.to, kind="HardBounce", message_id="pm-7f3c")
     assert post(client, bounce).status_code == 200
     assert DeliveryEvent.objects.get().email == email
+
+
+def test_brevos_events_are_read_the_same_way(client, organiser):
+    """Another provider's payloads through anymail's own view: Brevo posts one event at a
+    time, with no event id, and our metadata in X-Mailin-custom."""
+    for name in ("ann", "bob", "cat", "dan", "eve"):
+        SupporterFactory(email=f"{name}@example.org")
+    _, rows = send_update(organiser)
+    now = timezone.now()
+
+    def brevo(address, name, **fields):
+        row = rows.get(to=address)
+        return {
+            "event": name,
+            "email": address,
+            "id": 123456,
+            "date": now.strftime("%Y-%m-%d %H:%M:%S"),
+            "ts_epoch": int(now.timestamp() * 1000),
+            "message-id": f"<{row.pk}@example.org>",
+            "subject": "News",
+            "X-Mailin-custom": json.dumps({"outbox_id": str(row.pk)}),
+            **fields,
+        }
+
+    events = [
+        brevo("ann@example.org", "hard_bounce", reason="550 5.1.1 User unknown"),
+        brevo("bob@example.org", "soft_bounce", reason="452 4.2.2 Mailbox full"),
+        brevo("cat@example.org", "spam"),
+        brevo("dan@example.org", "invalid_email"),
+        brevo("eve@example.org", "deferred", reason="421 Try again later"),
+        brevo("eve@example.org", "delivered"),
+    ]
+    for body in [*events, events[0]]:  # Brevo retried the first one
+        response = client.post(
+            "/anymail/brevo/tracking/", json.dumps(body), content_type="application/json", **auth()
+        )
+        assert response.status_code == 200
+
+    kinds = {e.email.to: e.kind for e in DeliveryEvent.objects.select_related("email")}
+    assert kinds == {
+        "ann@example.org": "hard_bounce",
+        "bob@example.org": "soft_bounce",  # one temporary bounce suppresses nobody
+        "cat@example.org": "complaint",
+        "dan@example.org": "hard_bounce",
+    }
+    assert DeliveryEvent.objects.count() == 4  # the retry added nothing
+    assert set(DeliveryEvent.objects.values_list("esp", flat=True)) == {"Brevo"}
+    suppressed = set(EmailSuppression.objects.values_list("address_hash", flat=True))
+    assert suppressed == {address_hash(f"{name}@example.org") for name in ("ann", "cat", "dan")}
