@@ -7,7 +7,7 @@ import uuid
 from django.db import transaction
 
 from donations.models import Donation
-from donations.services import GiftDetails, donation_create
+from donations.services import GiftDetails, donation_checkout_start, donation_create
 from tests.donations import stripe_payloads as payloads
 from tests.donations.fake_stripe import WEBHOOK_SECRET
 
@@ -95,4 +95,15 @@ def paid_gift(client, amount, *, fake=None, **kwargs) -> Donation:
     intent = event["data"]["object"].get("payment_intent")
     if fake is not None and intent:
         fake.intents[intent] = amount
+    return donation
+
+
+def running_gift(client, fake, amount=500, email="sam@example.org") -> Donation:
+    """A monthly gift through Checkout whose first payment Stripe (the fake) has reported."""
+    donation = gift(amount, kind=Donation.Kind.MONTHLY, email=email)
+    donation_checkout_start(donation=donation, return_base_url="http://testserver")
+    session = fake.complete(donation.stripe_checkout_session_id)
+    for event in fake.events_for_payment(session["id"]):
+        assert post_event(client, event).status_code == 200
+    donation.refresh_from_db()
     return donation

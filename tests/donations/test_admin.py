@@ -15,7 +15,7 @@ from django.utils import timezone
 from campaign_site.core.models import AuditEvent
 from donations.models import Donation, DonationSettings, Payment
 from donations.services import donation_accept, donation_checkout_start
-from tests.donations.helpers import gift, paid_gift, pay, post_event
+from tests.donations.helpers import gift, paid_gift, pay, post_event, running_gift
 from tests.support.admin import sign_in_with_two_factor
 
 pytestmark = pytest.mark.django_db
@@ -163,12 +163,7 @@ def test_return_refunds_through_stripe(admin_client, client, stripe_fake):
 
 
 def test_returning_a_monthly_gift_refunds_and_stops_it(admin_client, client, stripe_fake):
-    donation = gift(6_000, kind=Donation.Kind.MONTHLY)
-    donation_checkout_start(donation=donation, return_base_url="http://testserver")
-    session = stripe_fake.complete(donation.stripe_checkout_session_id)
-    for event in stripe_fake.events_for_payment(session["id"]):
-        assert post_event(client, event).status_code == 200
-    donation.refresh_from_db()
+    donation = running_gift(client, stripe_fake, amount=6_000)
 
     admin_client.post(f"/admin/donations/donation/{donation.pk}/return/", {"method": "stripe"})
 
@@ -241,11 +236,7 @@ def test_return_another_way_is_recorded_as_given(admin_client, client, stripe_fa
 
 
 def test_a_monthly_gift_returned_another_way_is_stopped_too(admin_client, client, stripe_fake):
-    donation = gift(6_000, kind=Donation.Kind.MONTHLY)
-    donation_checkout_start(donation=donation, return_base_url="http://testserver")
-    session = stripe_fake.complete(donation.stripe_checkout_session_id)
-    for event in stripe_fake.events_for_payment(session["id"]):
-        assert post_event(client, event).status_code == 200
+    donation = running_gift(client, stripe_fake, amount=6_000)
 
     admin_client.post(
         f"/admin/donations/donation/{donation.pk}/return/",
@@ -263,11 +254,7 @@ def test_a_monthly_gift_returned_another_way_is_stopped_too(admin_client, client
 def test_without_stripe_a_monthly_gift_still_paying_is_not_marked_returned(
     admin_client, client, stripe_fake, settings
 ):
-    donation = gift(6_000, kind=Donation.Kind.MONTHLY)
-    donation_checkout_start(donation=donation, return_base_url="http://testserver")
-    session = stripe_fake.complete(donation.stripe_checkout_session_id)
-    for event in stripe_fake.events_for_payment(session["id"]):
-        assert post_event(client, event).status_code == 200
+    donation = running_gift(client, stripe_fake, amount=6_000)
     settings.STRIPE_SECRET_KEY = ""
 
     refused = admin_client.post(

@@ -12,10 +12,10 @@ from kombu.exceptions import OperationalError as BrokerError
 from campaign_site.celery import app as celery_app
 from campaign_site.core.models import OutboundEmail
 from donations.models import Donation, DonationSettings
-from donations.services import donation_checkout_start, donation_settings_update
+from donations.services import donation_settings_update
 from donations.tasks import donations_sweep_task, subscription_end_task
 from donations.tokens import stop_monthly_token
-from tests.donations.helpers import form_data, gift, post_event
+from tests.donations.helpers import form_data, post_event, running_gift
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -45,16 +45,6 @@ def end_on(day) -> DonationSettings:
 def end_of(day) -> int:
     """Midnight at the end of `day`, UK time, as Stripe's timestamp."""
     return int(datetime.combine(day + timedelta(days=1), time.min, tzinfo=LONDON).timestamp())
-
-
-def running_gift(client, fake, amount=500, email="sam@example.org") -> Donation:
-    donation = gift(amount, kind=Donation.Kind.MONTHLY, email=email)
-    donation_checkout_start(donation=donation, return_base_url="http://testserver")
-    session = fake.complete(donation.stripe_checkout_session_id)
-    for event in fake.events_for_payment(session["id"]):
-        assert post_event(client, event).status_code == 200
-    donation.refresh_from_db()
-    return donation
 
 
 def modify_calls(fake) -> list[dict]:

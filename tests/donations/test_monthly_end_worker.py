@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from donations.models import Donation
 from tests.donations.fake_stripe import SECRET_KEY, WEBHOOK_SECRET
-from tests.donations.test_monthly_end import end_of, running_gift
+from tests.donations.helpers import running_gift
+from tests.donations.test_monthly_end import end_of
 
 pytestmark = pytest.mark.services
 
