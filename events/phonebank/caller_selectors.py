@@ -8,13 +8,12 @@ from events.models import Rsvp
 from events.phonebank.forms import step_field_name
 from events.phonebank.models import (
     CallAnswer,
-    CallerSuspension,
     CallRecord,
     CallResult,
     OpinionAnswer,
     ScriptStep,
 )
-from events.phonebank.selectors import CHANGEABLE_RESULTS
+from events.phonebank.selectors import CHANGEABLE_RESULTS, suspensions_in_force
 from events.phonebank.tokens import rsvp_uid_from_caller_token
 
 
@@ -24,9 +23,7 @@ def caller_from_token(*, token: str) -> Rsvp | None:
     uid = rsvp_uid_from_caller_token(token)
     if uid is None:
         return None
-    suspensions = CallerSuspension.objects.filter(
-        supporter_id=OuterRef("supporter_id"), lifted_at__isnull=True
-    )
+    suspensions = suspensions_in_force().filter(supporter_id=OuterRef("supporter_id"))
     return (
         Rsvp.objects.select_related("event")
         .annotate(suspended=Exists(suspensions))

@@ -4,6 +4,9 @@ For the caller's screen
     caller_call_lists(*, caller: Rsvp) -> QuerySet[CallList]
         The open lists of the caller's session (empty if suspended or not going).
     caller_is_suspended(*, supporter_id: int) -> bool
+    suspensions_in_force() -> QuerySet[CallerSuspension]
+    session_open_call_lists(*, event_id: int) -> QuerySet[CallList]
+        The open lists of one session, oldest first (what a caller there works through).
     caller_current_hold(*, caller: Rsvp, now: datetime | None = None) -> CallAssignment | None
         The contact the caller holds and has not recorded a result for (hold may have run
         out but nobody else took it), with contact and call_list loaded.
@@ -56,16 +59,25 @@ from events.phonebank.models import (
 CHANGEABLE_RESULTS = 3
 
 
+def suspensions_in_force() -> QuerySet[CallerSuspension]:
+    return CallerSuspension.objects.filter(lifted_at__isnull=True)
+
+
 def caller_is_suspended(*, supporter_id: int) -> bool:
-    return CallerSuspension.objects.filter(
-        supporter_id=supporter_id, lifted_at__isnull=True
-    ).exists()
+    return suspensions_in_force().filter(supporter_id=supporter_id).exists()
+
+
+def session_open_call_lists(*, event_id: int) -> QuerySet[CallList]:
+    """The open call lists of one phonebank session, oldest first."""
+    return CallList.objects.filter(sessions=event_id, status=CallList.Status.OPEN).order_by(
+        "created_at", "pk"
+    )
 
 
 def caller_call_lists(*, caller: Rsvp) -> QuerySet[CallList]:
     if caller.status != Rsvp.Status.GOING or caller_is_suspended(supporter_id=caller.supporter_id):
         return CallList.objects.none()
-    return CallList.objects.filter(sessions=caller.event_id, status=CallList.Status.OPEN)
+    return session_open_call_lists(event_id=caller.event_id)
 
 
 def caller_current_hold(*, caller: Rsvp, now: datetime | None = None) -> CallAssignment | None:

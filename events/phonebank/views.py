@@ -26,13 +26,14 @@ from events.phonebank.caller_selectors import (
 )
 from events.phonebank.forms import CallForm
 from events.phonebank.hours import calling_window, phonebank_settings_get, when_text
-from events.phonebank.models import CallList, CallResult, Script, ScriptStep
+from events.phonebank.models import CallResult, Script, ScriptStep
 from events.phonebank.phones import phone_for_display
 from events.phonebank.selectors import (
     caller_call_lists,
     caller_changeable_records,
     caller_current_hold,
     script_steps,
+    session_open_call_lists,
 )
 from events.phonebank.services import (
     PhonebankError,
@@ -150,7 +151,7 @@ class Screen:
 
     def has_open_list(self) -> bool:
         # (caller_screen has turned a suspended caller away already)
-        return CallList.objects.filter(sessions=self.event.pk, status=CallList.Status.OPEN).exists()
+        return session_open_call_lists(event_id=self.event.pk).exists()
 
     def howto_page(self, *, first_time: bool):
         return self.render("howto", first_time=first_time, has_list=self.has_open_list())

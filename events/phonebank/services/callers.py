@@ -4,11 +4,15 @@ requests run one after another) and check, under that lock, that they may call."
 # The SQL is put together from table names; every value is a query parameter.
 # ruff: noqa: S608
 
+from datetime import timedelta
+
 from django.db import connection
 
 from events.models import Rsvp
-from events.phonebank.models import CallAssignment, CallerSuspension, CallList
+from events.phonebank.models import HOLD_MINUTES, CallAssignment, CallerSuspension, CallList
 from events.phonebank.services.errors import CallerNotAllowed
+
+HOLD = timedelta(minutes=HOLD_MINUTES)  # how long a claimed contact stays with the caller
 
 NOT_GOING = "You are not signed up to this session any more, so there is no one to call."
 SUSPENDED = "An organiser has paused your calling. Please talk to them."

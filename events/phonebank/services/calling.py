@@ -11,7 +11,7 @@ same computation, so a corrected result undoes exactly what the old one did.
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,7 +20,6 @@ from django.utils import timezone
 from events.models import Rsvp
 from events.phonebank.models import (
     EVERYWHERE_RESULTS,
-    HOLD_MINUTES,
     RETRY_RESULTS,
     CallAnswer,
     CallAssignment,
@@ -32,11 +31,10 @@ from events.phonebank.models import (
     ScriptStep,
 )
 from events.phonebank.selectors import caller_changeable_records
-from events.phonebank.services.callers import caller_lock_checked, holds_release
+from events.phonebank.services.callers import HOLD, caller_lock_checked, holds_release
 from events.phonebank.services.donotcall import do_not_call_add
 from events.phonebank.services.errors import ContactNotHeld, ResultNotChangeable
 
-HOLD = timedelta(minutes=HOLD_MINUTES)
 NOTE_MAX = 1000
 Status = CallAssignment.Status
 

@@ -28,24 +28,22 @@ Contact.objects.callable(); tests/events/phonebank/test_claim_sql.py holds the t
 # query parameter, so none of it can carry input into the statement.
 # ruff: noqa: S608
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from events.models import Rsvp
 from events.phonebank.models import (
-    HOLD_MINUTES,
     CallAssignment,
     CallList,
     Contact,
     DoNotCall,
     NumberShown,
 )
-from events.phonebank.services.callers import caller_lock_checked, holds_release
+from events.phonebank.services.callers import HOLD, caller_lock_checked, holds_release
 from volunteers.models import Supporter
 
-HOLD = timedelta(minutes=HOLD_MINUTES)
 # Places passed over in one claim (taken elsewhere meanwhile, or no longer callable) before
 # the caller is told there is nobody to call: far more than a real race produces.
 MAX_PASSES = 20

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from events.models import Rsvp
 from events.phonebank.hours import calling_window, phonebank_settings_get, when_text
-from events.phonebank.models import CallAssignment, CallList, CallRecord, PhonebankSettings
+from events.phonebank.models import CallAssignment, CallRecord, PhonebankSettings
+from events.phonebank.selectors import session_open_call_lists
 from events.phonebank.services.calling import call_result_change, call_result_record
 from events.phonebank.services.claim import contact_claim_next
 from events.phonebank.services.errors import CallerNotAllowed
@@ -48,11 +49,7 @@ def caller_claim(
             raise CallerNotAllowed(f"Calling opens at {when_text(window.opens_at, now=now)}.")
         raise CallerNotAllowed(OVER)
     # Who may call (going, not suspended) is checked by contact_claim_next itself.
-    lists = list(
-        CallList.objects.filter(sessions=caller.event_id, status=CallList.Status.OPEN).order_by(
-            "created_at", "pk"
-        )
-    )
+    lists = list(session_open_call_lists(event_id=caller.event_id))
     if not lists:
         raise CallerNotAllowed(NO_LIST)
     for call_list in lists:
