@@ -13,8 +13,11 @@ RUN_ENV = $(DEV_ENV) PYTHONUNBUFFERED=1 SITE_URL=$${SITE_URL:-http://$(RUN_ADDRE
 WAIT_FOR_SERVER := import socket, sys, time; host, _, port = sys.argv[1].rpartition(":"); \
   sys.exit(not any(socket.socket().connect_ex((host, int(port))) == 0 or time.sleep(0.25) \
   for _ in range(240)))
-# Tests run with production settings (debug off), so they need a secret key.
-TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
+# Tests run with production settings (debug off), so they need a secret key and the site's
+# address; without PostgreSQL and Redis they run as the one-process demo does.
+TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production \
+	SITE_URL=$${SITE_URL:-http://localhost:8000} \
+	$(if $(and $(DATABASE_URL),$(REDIS_URL)),,SINGLE_PROCESS=1)
 
 # `make prod` runs the production setup on this machine: gunicorn, a Celery worker and beat,
 # on the local PostgreSQL and Redis unless DATABASE_URL / REDIS_URL say otherwise.
@@ -118,7 +121,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(TEST_ENV) DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
+	$(TEST_ENV) SINGLE_PROCESS=1 DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
 	$(TEST_ENV) $(BIN)/mypy
 
 format: install-dev

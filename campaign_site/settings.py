@@ -7,6 +7,7 @@ production refuses to start without its secrets. See README.md.
 
 import os
 import secrets
+import sys
 from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
@@ -37,18 +38,33 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
+# A one-process demo with debug off (SQLite, tasks inside the request, a per-process cache):
+# allowed only when asked for by name, and the admin home says so.
+SINGLE_PROCESS = env_bool("SINGLE_PROCESS")
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Production (DJANGO_DEBUG off) refuses to start "
-            "without it: set DJANGO_SECRET_KEY to a long random string, or set DJANGO_DEBUG=1 "
-            "for local development."
-        )
-    SECRET_KEY = "dev-only-insecure-key-used-while-DJANGO_DEBUG-is-on"  # noqa: S105
 
-SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+def production_setting(name: str, what: str, *, demo_may_omit: bool = True) -> str:
+    """The variable's value, or "" where the caller's development default may stand in: with
+    debug on, or in a SINGLE_PROCESS demo when `demo_may_omit`. Otherwise a missing one stops
+    start-up with one line naming it (no traceback): production never falls back silently."""
+    value = os.environ.get(name, "").strip()
+    if value or DEBUG or (SINGLE_PROCESS and demo_may_omit):
+        return value
+    sys.exit(
+        f"Refusing to start: {name} is not set. Production (DJANGO_DEBUG off) needs {what}. "
+        "For development set DJANGO_DEBUG=1; for a one-process demo, SINGLE_PROCESS=1."
+    )
+
+
+SECRET_KEY = (
+    production_setting("DJANGO_SECRET_KEY", "a long random string", demo_may_omit=False)
+    or "dev-only-insecure-key-used-while-DJANGO_DEBUG-is-on"
+)  # noqa: S105
+
+SITE_URL = (
+    production_setting("SITE_URL", "the site's public address, e.g. https://example.org")
+    or "http://localhost:8000"
+).rstrip("/")
 _site = urlsplit(SITE_URL)
 SITE_IS_HTTPS = _site.scheme == "https"
 ALLOWED_HOSTS = env_list(
@@ -113,9 +129,17 @@ TEMPLATES = [
     },
 ]
 
+DATABASE_URL = production_setting(
+    "DATABASE_URL", "PostgreSQL, e.g. postgres://user:password@host/db"
+)
+if DATABASE_URL.startswith("sqlite") and not (DEBUG or SINGLE_PROCESS):
+    sys.exit(
+        "Refusing to start: DATABASE_URL names SQLite, which production (DJANGO_DEBUG off) does "
+        "not use: set it to PostgreSQL, or SINGLE_PROCESS=1 for a one-process demo."
+    )
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'campaign.sqlite3'}",
+        DATABASE_URL or f"sqlite:///{VAR_DIR / 'campaign.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
@@ -148,7 +172,9 @@ def redis_cache(location: str, timeout_seconds: float = 1) -> dict:
 
 
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = production_setting(
+    "REDIS_URL", "Redis for the cache and the task queue, e.g. redis://127.0.0.1:6379/0"
+)
 if REDIS_URL:
     CACHES = {"default": redis_cache(REDIS_URL)}
 else:

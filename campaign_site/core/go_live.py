@@ -6,6 +6,25 @@ from campaign_site.core.models import CampaignSettings
 from campaign_site.core.seed import CAMPAIGN
 
 
+def setup_problems() -> list[str]:
+    """How the site is running, where that is not fit for the public. Production refuses to
+    start without PostgreSQL, Redis and its address unless debug or SINGLE_PROCESS allows it,
+    so these two cover every such case; every member of staff sees them."""
+    problems = []
+    if settings.DEBUG:
+        problems.append(
+            "Debug is on (DJANGO_DEBUG): error pages show the site's internals. Turn it off "
+            "before the public sees the site."
+        )
+    if settings.SINGLE_PROCESS:
+        problems.append(
+            "This is a one-process demo (SINGLE_PROCESS): emails are sent inside each request "
+            "and nothing is shared between processes. Set DATABASE_URL, REDIS_URL and SITE_URL, "
+            "run a Celery worker and beat, and remove SINGLE_PROCESS before going live."
+        )
+    return problems
+
+
 def go_live_problems(campaign: CampaignSettings) -> list[str]:
     problems = []
     if (campaign.promoter_name, campaign.promoter_address) == (

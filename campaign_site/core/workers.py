@@ -6,7 +6,8 @@ it back: no service <-> task cycles. The module is imported when the task is fir
 
 A broker outage is handled here, once: the hand-off is logged and dropped, never raised
 after the caller's transaction has committed (the request that caused it already
-succeeded). Every task handed off this way has a periodic sweep that finds the rows it would
+succeeded). So is any other failure to hand off (a broken install, a message the transport
+refuses): it is logged as an error with its traceback, and the data waits all the same. Every task handed off this way has a periodic sweep that finds the rows it would
 have handled (unsent outbox rows, stalled fan-outs, sessions whose alerts are due), so the
 work waits in the database until the broker is back.
 """
@@ -34,6 +35,11 @@ def enqueue_now(task_name: str, *args: Any, countdown: int | None = None) -> boo
         task.apply_async(args=args, countdown=countdown)
     except BROKER_OUTAGE as exc:
         logger.warning("Broker unavailable (%s): %s left for the sweep", exc, task_name)
+        return False
+    except Exception:
+        # Not an outage, so someone must look (it reaches the logs and Sentry), but the
+        # write it follows has committed: the sweep does the work once the fault is fixed.
+        logger.exception("Could not hand %s to the workers: left for the sweep", task_name)
         return False
     return True
 

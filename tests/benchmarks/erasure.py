@@ -38,6 +38,8 @@ def configure() -> None:
         DJANGO_SECRET_KEY="bench-secret-key-bench-secret-key-bench-secret-key",
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
         CAMPAIGN_VAR_DIR=str(PROJECT / "var" / "bench-erasure"),
+        SITE_URL="http://localhost:8000",
+        SINGLE_PROCESS="1",  # one process: tasks in-process, a local cache
     )
     # Tasks run in-process and the cache is local: the run needs no Redis.
     os.environ.pop("REDIS_URL", None)

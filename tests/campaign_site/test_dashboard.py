@@ -113,6 +113,7 @@ def test_nothing_is_listed_once_everything_is_set(admin_client, settings):
 
     settings.EMAIL_HOST, settings.DEFAULT_FROM_EMAIL = "smtp.example.org", "team@example.org"
     settings.STRIPE_SECRET_KEY, settings.SITE_IS_HTTPS = "sk_live_x", True
+    settings.SINGLE_PROCESS = settings.DEBUG = False  # `make test` on SQLite runs as a demo
     campaign = campaign_settings_get()
     campaign.promoter_name, campaign.promoter_address = "A. Agent", "1 High Street, Derby DE1 1AA"
     campaign.contact_email = "team@example.org"
@@ -120,6 +121,16 @@ def test_nothing_is_listed_once_everything_is_set(admin_client, settings):
     campaign_settings_update(campaign=campaign)
 
     assert "Before you go live" not in dashboard(admin_client)
+
+
+def test_every_member_of_staff_is_told_the_site_runs_as_a_one_process_demo(client, settings):
+    settings.SINGLE_PROCESS = True
+
+    page = dashboard(staff_with(client, "view_event"))
+
+    assert "Before you go live" in page
+    assert "This is a one-process demo (SINGLE_PROCESS)" in page
+    assert "The imprint still holds" not in page  # campaign settings: for those who edit them
 
 
 def staff_with(client, *codenames, username="someone"):

@@ -4,15 +4,29 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+# What production start-up asks for besides the secret (nothing here connects to them).
+PRODUCTION = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/campaign_unused",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "SITE_URL": "http://localhost:8000",
+}
 
 
 def run_python(code: str, env_overrides: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    return run_python_command(["-c", code], env_overrides, tmp_path)
+
+
+def run_python_command(
+    arguments: list[str], env_overrides: dict[str, str], tmp_path
+) -> subprocess.CompletedProcess:
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(
-            ("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_", "SITE_URL", "ANYMAIL_")
+            ("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_", "SITE_URL", "ANYMAIL_", "SINGLE_")
         )
     }
     env.update(
@@ -20,7 +34,7 @@ def run_python(code: str, env_overrides: dict[str, str], tmp_path) -> subprocess
     )
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, *arguments],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,
@@ -39,12 +53,40 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 def test_production_starts_with_a_secret_key(tmp_path):
     result = run_python(
         "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
-        {"DJANGO_SECRET_KEY": "a-real-secret"},
+        {**PRODUCTION, "DJANGO_SECRET_KEY": "a-real-secret"},
         tmp_path,
     )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "SITE_URL"])
+def test_production_refuses_to_start_half_configured_in_one_line(tmp_path, missing):
+    env = {**PRODUCTION, "DJANGO_SECRET_KEY": "a-real-secret"}
+    del env[missing]
+
+    for command in (["-c", "import django; django.setup()"], ["manage.py", "check"]):
+        result = run_python_command(command, env, tmp_path)
+
+        assert result.returncode == 1
+        [line] = result.stderr.strip().splitlines()  # one line, no traceback
+        assert line.startswith(f"Refusing to start: {missing} is not set. Production")
+
+
+def test_production_refuses_sqlite_unless_a_one_process_demo_is_asked_for(tmp_path):
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"
+    )
+    sqlite = {**PRODUCTION, "DJANGO_SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path}/db"}
+    refused = run_python(code, sqlite, tmp_path)
+    demo = run_python(code, {"DJANGO_SECRET_KEY": "x", "SINGLE_PROCESS": "1"}, tmp_path)
+    no_secret = run_python(code, {"SINGLE_PROCESS": "1"}, tmp_path)
+
+    assert refused.returncode == 1 and "DATABASE_URL names SQLite" in refused.stderr
+    assert demo.stdout.split() == ["django.db.backends.sqlite3", "True"], demo.stderr
+    assert no_secret.returncode == 1 and "DJANGO_SECRET_KEY is not set" in no_secret.stderr
 
 
 def test_defaults_give_a_working_site(tmp_path):
@@ -86,11 +128,13 @@ print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0)
 print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)
 """
     https = run_python(
-        code, {"DJANGO_SECRET_KEY": "x" * 50, "SITE_URL": "https://example.org"}, tmp_path
+        code,
+        {**PRODUCTION, "DJANGO_SECRET_KEY": "x" * 50, "SITE_URL": "https://example.org"},
+        tmp_path,
     )
     http = run_python(
         code,
-        {"DJANGO_SECRET_KEY": "x" * 50, "SITE_URL": "http://localhost:8000"},
+        {**PRODUCTION, "DJANGO_SECRET_KEY": "x" * 50, "SITE_URL": "http://localhost:8000"},
         tmp_path,
     )
 
@@ -105,7 +149,7 @@ django.setup()
 from django.conf import settings as s
 print(s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)
 """
-    site = {"DJANGO_SECRET_KEY": "x" * 50, "SITE_URL": "https://example.org"}
+    site = {**PRODUCTION, "DJANGO_SECRET_KEY": "x" * 50, "SITE_URL": "https://example.org"}
     default = run_python(code, site, tmp_path)
     chosen = run_python(
         code, {**site, "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1", "DJANGO_HSTS_PRELOAD": "1"}, tmp_path
@@ -126,7 +170,11 @@ print(update_fan_out_task.soft_time_limit > s.CELERY_TASK_SOFT_TIME_LIMIT)
 """
     result = run_python(
         code,
-        {"DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ADMINS": "agent@example.org, it@example.org"},
+        {
+            **PRODUCTION,
+            "DJANGO_SECRET_KEY": "x" * 50,
+            "DJANGO_ADMINS": "agent@example.org, it@example.org",
+        },
         tmp_path,
     )
 
@@ -137,8 +185,9 @@ def test_check_deploy_is_clean_for_an_https_site(tmp_path):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "SITE_URL"))
+        if not key.startswith(("DJANGO_", "SITE_URL", "SINGLE_"))
     }
+    env.update(PRODUCTION)
     env.update(
         DJANGO_SECRET_KEY="k7Vd0q-production-like-secret-3xT9mWcQ2rLzP8sYfB6nJ4hG1uE5aR0oK",
         SITE_URL="https://campaign.example.org",
@@ -167,7 +216,7 @@ options = sentry_sdk.get_client().options
 print(sentry_sdk.get_client().is_active(), options["send_default_pii"])
 print(options["max_request_body_size"])
 """
-    env = {"DJANGO_SECRET_KEY": "x" * 50}
+    env = {**PRODUCTION, "DJANGO_SECRET_KEY": "x" * 50}
     with_dsn = run_python(code, {**env, "SENTRY_DSN": "http://public@127.0.0.1:9/1"}, tmp_path)
     without = run_python(code, env, tmp_path)
 
@@ -204,7 +253,11 @@ from django.conf import settings
 print(settings.EMAIL_BACKEND)
 print(settings.ANYMAIL["POSTMARK_SERVER_TOKEN"], settings.ANYMAIL["WEBHOOK_SECRET"])
 """
-    base = {"DJANGO_SECRET_KEY": "a-real-secret", "ANYMAIL_POSTMARK_SERVER_TOKEN": "pm-token"}
+    base = {
+        **PRODUCTION,
+        "DJANGO_SECRET_KEY": "a-real-secret",
+        "ANYMAIL_POSTMARK_SERVER_TOKEN": "pm-token",
+    }
 
     smtp = run_python(code, {**base, "EMAIL_HOST": "smtp.example.org"}, tmp_path)
     esp = run_python(

@@ -1,7 +1,7 @@
 from django import template
 from django.conf import settings
 
-from campaign_site.core.go_live import go_live_problems
+from campaign_site.core.go_live import go_live_problems, setup_problems
 from campaign_site.core.selectors import campaign_settings_get, outbox_health
 
 register = template.Library()
@@ -13,10 +13,9 @@ def go_live_checklist(context):
     outbox), the emails that are failing and why."""
     user = context["request"].user
     health = outbox_health() if user.is_superuser else None
-    if not user.has_perm("campaign_site.change_campaignsettings"):
-        problems = []
-    else:
-        problems = go_live_problems(campaign_settings_get())
+    problems = setup_problems()
+    if user.has_perm("campaign_site.change_campaignsettings"):
+        problems += go_live_problems(campaign_settings_get())
     return {
         "problems": problems,
         "outbox": health,
