@@ -96,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so it sees every cookie any other layer sets (see pagecache).
+    "campaign_site.core.pagecache.EdgeCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "campaign_site.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -29,6 +29,13 @@ cache until something it shows changes:
 - The key is the site's address, the path and only the query parameters the page reads
   (with values it recognises), so links shared with tracking parameters (?fbclid=...)
   still hit the cache, and made-up values or Host headers cannot fill it.
+- A CDN in front may keep the same pages too: a page served this way that holds no
+  per-visitor value at all (no CSRF or form token: home, /join/, /events/, /privacy/)
+  says `Cache-Control: public, max-age=0, s-maxage=PAGE_TIMEOUT` with no `Vary: Cookie`, so
+  a shared cache keeps it as long as this one does and browsers ask again. Pages with a
+  token (a session's RSVP form, /donate/) and every page for a visitor with a session or
+  messages say `private`; EdgeCacheMiddleware makes any response that sets a cookie
+  private, whatever set it.
 """
 
 import functools
@@ -49,7 +56,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 # A topic is a word, optionally with the one thing it is about ("event:door-knocking-3").
 TOPIC_PATTERN = re.compile(r"[a-z][a-z-]*(:[\w-]+)?")
@@ -60,6 +67,7 @@ GENERATION_CHECK_SECONDS = 1.0
 LOCAL_PAGES = 200
 CACHEABLE_METHODS = ("GET", "HEAD")
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Cache-Control", "Expires")
+EDGE_CACHE_CONTROL = f"public, max-age=0, s-maxage={PAGE_TIMEOUT}"
 
 # Placeholders are random per process, so no text an organiser writes can become one.
 _SALT = secrets.token_hex(8)
@@ -237,9 +245,7 @@ def public_page(*, topics: Topics, query: dict[str, str] | None = None) -> Calla
             key = _page_key(request, query)
             uncached = request.method not in CACHEABLE_METHODS or _visitor_has_state(request)
             if uncached or key is None:
-                response = view(request, *args, **kwargs)
-                patch_vary_headers(response, ("Cookie",))
-                return response
+                return _private(view(request, *args, **kwargs))
             shown = (
                 _checked_topics(topics(request, *args, **kwargs)) if callable(topics) else topics
             )
@@ -254,15 +260,42 @@ def public_page(*, topics: Topics, query: dict[str, str] | None = None) -> Calla
                 else:
                     page = _rebuild(request, view, args, kwargs, key, shared, generations)
                     if isinstance(page, HttpResponse):
-                        return page
+                        return _private(page)
                 _remember(key, page)
             response = _for_visitor(request, page)
-            patch_vary_headers(response, ("Cookie",))
+            if page.placeholders or "Cache-Control" in response:
+                return _private(response)
+            response["Cache-Control"] = EDGE_CACHE_CONTROL  # the same for everyone
             return response
 
         return wrapper
 
     return decorate
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """A page for this visitor only: no shared cache keeps it (a view's own stricter
+    Cache-Control, such as never_cache's, stays)."""
+    patch_vary_headers(response, ("Cookie",))
+    if "public" in response.get("Cache-Control", "") or "Cache-Control" not in response:
+        response["Cache-Control"] = "private"
+    return response
+
+
+class EdgeCacheMiddleware:
+    """Outermost: a response that sets a cookie (a source code's, a CSRF token's) is this
+    visitor's, so a page the view offered to shared caches becomes private."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.cookies and "public" in response.get("Cache-Control", ""):
+            del response["Cache-Control"]
+            patch_cache_control(response, private=True)
+            patch_vary_headers(response, ("Cookie",))
+        return response
 
 
 def _render(request, view, args, kwargs, generations) -> CachedPage | HttpResponse:

@@ -7,9 +7,10 @@ it back: no service <-> task cycles. The module is imported when the task is fir
 A broker outage is handled here, once: the hand-off is logged and dropped, never raised
 after the caller's transaction has committed (the request that caused it already
 succeeded). So is any other failure to hand off (a broken install, a message the transport
-refuses): it is logged as an error with its traceback, and the data waits all the same. Every task handed off this way has a periodic sweep that finds the rows it would
-have handled (unsent outbox rows, stalled fan-outs, sessions whose alerts are due), so the
-work waits in the database until the broker is back.
+refuses): it is logged as an error with its traceback. Every task handed off this way has a
+periodic sweep that finds the rows it would have handled (unsent outbox rows, stalled
+fan-outs, sessions whose alerts are due), so the work waits in the database until the
+broker is back.
 """
 
 import logging

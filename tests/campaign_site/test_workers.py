@@ -33,10 +33,10 @@ def test_a_hand_off_that_fails_for_any_reason_is_logged_and_left_for_the_sweep(c
 def test_a_sign_up_commits_even_when_its_hand_off_fails(caplog):
     require(services_available(), "Redis (REDIS_URL) as the broker")
 
-    with caplog.at_level(logging.ERROR, logger="campaign_site.core.workers"):
-        with transaction.atomic():
-            supporter = supporter_subscribe(email="casey@example.org", source="join", page="/join/")
-            enqueue_after_commit("campaign_site.core.tasks.outbox_send_task", [NotJson()])
+    logged = caplog.at_level(logging.ERROR, logger="campaign_site.core.workers")
+    with logged, transaction.atomic():
+        supporter = supporter_subscribe(email="casey@example.org", source="join", page="/join/")
+        enqueue_after_commit("campaign_site.core.tasks.outbox_send_task", [NotJson()])
 
     supporter.refresh_from_db()
     assert OutboundEmail.objects.filter(to=supporter.email).exists()  # waits for the sweep
