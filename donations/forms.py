@@ -158,6 +158,10 @@ class DonateForm(HoneypotMixin):
             if not typed:
                 self.add_error("other_amount", "Enter the amount you would like to give.")
                 return None
+            if pence is None and "," in typed:
+                # "5,00": five pounds or five hundred? Ask rather than guess.
+                self.add_error("other_amount", "Use a full stop for pence, like 12.50.")
+                return None
             if pence is None:
                 self.add_error("other_amount", "Enter an amount in pounds, such as 15 or 12.50.")
                 return None

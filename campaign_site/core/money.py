@@ -1,6 +1,6 @@
 """Integer pence in, words out: every amount is stored and computed in pence (GBP)."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
 
 
 def pence_to_text(pence: int) -> str:
@@ -23,16 +23,21 @@ def pence_to_decimal_text(pence: int) -> str:
     return f"{pounds}.{rest:02d}"
 
 
+# Pounds as people type them: "5", "5.00", "1,000", "1,000.50". A comma only ever separates
+# thousands (groups of exactly three digits): "5,00" may mean five pounds or five hundred, so it
+# is refused rather than guessed. [0-9], not \d: Python's int and Decimal accept any script's
+# digits, and exponents ("1e3"), NaN and Infinity.
+POUNDS_TYPED = re.compile(
+    r"(?P<pounds>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,12})(?:\.(?P<pence>[0-9]{1,2}))?"
+)
+
+
 def pounds_text_to_pence(text: str) -> int | None:
     """Parse what a donor types ("10", "£12.50", "1,000") to pence; None if it is not money."""
-    cleaned = text.strip().replace("£", "").replace(",", "").replace(" ", "")
-    if not cleaned:
+    cleaned = text.strip().removeprefix("£").strip()
+    match = POUNDS_TYPED.fullmatch(cleaned)
+    if match is None:
         return None
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    # (is_finite() first: only a finite amount has a whole-number exponent.)
-    if not amount.is_finite() or -int(amount.as_tuple().exponent) > 2:
-        return None
-    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    pounds = int(match["pounds"].replace(",", ""))
+    pence = int((match["pence"] or "0").ljust(2, "0"))
+    return pounds * 100 + pence

@@ -95,7 +95,7 @@ def test_the_target_shows_in_pounds(admin_client):
         ("13k", "Enter an amount in pounds, such as 13,000 or 13000.50."),
         ("12.345", "Enter an amount in pounds, such as 13,000 or 13000.50."),
         ("0.50", "Enter at least £1."),
-        ("-20", "Enter at least £1."),
+        ("-20", "Enter an amount in pounds, such as 13,000 or 13000.50."),
         ("99999999", "Enter no more than £21,474,836.47."),
         ("", "This field is required."),
     ],

@@ -141,6 +141,7 @@ def test_stripe_unreachable_shows_a_safe_message_and_charges_nothing(client, str
     [
         ({"amount": "other", "other_amount": ""}, "other_amount", "Enter the amount"),
         ({"amount": "other", "other_amount": "ten"}, "other_amount", "Enter an amount in pounds"),
+        ({"amount": "other", "other_amount": "5,00"}, "other_amount", "Use a full stop for pence"),
         ({"amount": "other", "other_amount": "0.50"}, "other_amount", "smallest gift"),
         ({"amount": "other", "other_amount": "5000"}, "other_amount", "largest gift"),
         ({"email": "not-an-email"}, "email", "valid email"),
