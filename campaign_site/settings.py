@@ -232,6 +232,12 @@ else:
 # The site serves var/media itself unless media are elsewhere (a proxy in front can serve
 # the folder directly instead: MEDIA_SERVE=0).
 MEDIA_SERVE = env_bool("MEDIA_SERVE", default=not MEDIA_S3_BUCKET)
+
+# `manage.py backup` (nightly from the deploy recipe's timer) writes here, keeps this many
+# days of backups, and then runs the off-site command with {file} for the backup.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or VAR_DIR / "backups")
+BACKUP_KEEP_DAYS = int(os.environ.get("BACKUP_KEEP_DAYS", "14"))
+BACKUP_OFFSITE_COMMAND = os.environ.get("BACKUP_OFFSITE_COMMAND", "")
 STORAGES = {
     "default": MEDIA_STORAGE,
     "staticfiles": {

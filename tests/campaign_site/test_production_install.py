@@ -9,8 +9,6 @@ printed for the notes."""
 import http.cookiejar
 import json
 import secrets
-import signal
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -21,16 +19,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require, services_available
+from tests.support.processes import (
+    answers,
+    drop_database,
+    new_database,
+    run,
+    start,
+    wait_until,
+)
 from tests.support.smtp import SmtpServer, free_port
 from tests.support.worker import PROJECT_DIR
 
 pytestmark = pytest.mark.services
 
 REDIS_DB = "13"  # a database no other test's worker reads
-
-
-def run(command: list, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -44,51 +46,9 @@ def production_venv(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def database():
-    name = f"campaign_install_{secrets.token_hex(4)}"
-    run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name])
-    yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", "--if-exists", name])
-
-
-def start(stack: ExitStack, command: list, env: dict, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen(  # noqa: S603
-        command,
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-    def stop():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    stack.callback(stop)
-    return process
-
-
-def wait_until(condition, what: str, process: subprocess.Popen, log: Path) -> None:
-    """Until `condition()`; a process that died (as the worker did without kombu's Redis
-    packages) fails at once with its log."""
-    deadline = time.monotonic() + 60
-    while not condition():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError(f"no {what}:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.1)
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
-            return response.status == 200
-    except OSError:
-        return False
+    url = new_database()
+    yield url
+    drop_database(url)
 
 
 def test_requirements_alone_install_a_site_whose_worker_sends_a_sign_ups_email(
