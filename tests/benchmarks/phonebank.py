@@ -143,12 +143,13 @@ def start_gunicorn(logs: Path) -> list[subprocess.Popen]:
 
 
 class Connection:
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1", port: int = PORT):
+        self.host, self.port = host, port
         self.reader = None
         self.writer = None
 
     async def open(self):
-        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", PORT)
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
     async def close(self):
         if self.writer is not None:
@@ -160,7 +161,7 @@ class Connection:
     async def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
         body = urlencode(form or {}, doseq=True).encode()
         head = (
-            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             f"Cookie: csrftoken={CSRF_TOKEN}\r\n"
         )
         if method == "POST":
@@ -252,9 +253,9 @@ def result_form(assignment: int, steps: dict, rng: random.Random) -> dict:
     return form
 
 
-async def caller_loop(path, steps, tally, deadline, pace, seed):
+async def caller_loop(path, steps, tally, deadline, pace, seed, address, until_empty=False):
     rng = random.Random(seed)
-    connection = Connection()
+    connection = Connection(*address)
     claim = {"csrfmiddlewaretoken": CSRF_TOKEN, "action": "next"}
     try:
         while time.monotonic() < deadline:
@@ -269,6 +270,8 @@ async def caller_loop(path, steps, tally, deadline, pace, seed):
             found = ASSIGNMENT.search(body)
             if found is None:
                 tally.empty += 1
+                if until_empty:
+                    break
                 continue
             tally.claim_ms.append(elapsed)
             assignment = int(found.group(1))
@@ -305,14 +308,16 @@ async def drive(loops) -> None:
     await asyncio.gather(*loops)
 
 
-def run_callers(paths, steps, seconds, pace) -> Tally:
+def run_callers(
+    paths, steps, seconds, pace, host="127.0.0.1", port=PORT, until_empty=False
+) -> Tally:
     tally = Tally()
     tally.started = time.monotonic()
     deadline = tally.started + seconds
     asyncio.run(
         drive(
             [
-                caller_loop(path, steps, tally, deadline, pace, seed)
+                caller_loop(path, steps, tally, deadline, pace, seed, (host, port), until_empty)
                 for seed, path in enumerate(paths)
             ]
         )
