@@ -233,16 +233,17 @@ def app_tag_libraries(root: Path) -> set[str]:
 
 def core_templates(root: Path) -> list[Path]:
     """Templates under templates/ that are not an app's (templates/<app>/ and
-    templates/admin/<app label>/ are the apps')."""
+    templates/admin/<app label>/ are the apps'), and any in the core's own templates/."""
     app_folders = {*APPS, *app_labels(root)}
     found = []
-    for path in sorted((root / "templates").rglob("*")):
-        if not path.is_file():
-            continue
-        parts = path.relative_to(root / "templates").parts
-        if parts[0] in app_folders or (parts[0] == "admin" and parts[1] in app_folders):
-            continue
-        found.append(path)
+    for folder in (root / "templates", root / Path(*CORE.split(".")) / "templates"):
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file():
+                continue
+            parts = path.relative_to(folder).parts
+            if parts[0] in app_folders or (parts[0] == "admin" and parts[1] in app_folders):
+                continue
+            found.append(path)
     return found
 
 
@@ -253,7 +254,7 @@ def core_template_references(root: Path) -> list[str]:
     patterns = app_name_patterns(root)
     wrong = []
     for path in core_templates(root):
-        relative = path.relative_to(root / "templates").as_posix()
+        relative = path.relative_to(root).as_posix()
         for tag, argument in TAG.findall(path.read_text()):
             if tag == "load":
                 names = argument.split()
@@ -456,16 +457,21 @@ def test_a_core_template_including_extending_or_linking_to_an_app_is_found(tmp_p
    'admin:events_event_changelist' %}
 """,
             "templates/admin/index.html": "{% extends 'admin/donations/dashboard.html' %}",
+            "campaign_site/core/templates/campaign_site/panel.html": "{% url 'donations:donate' %}",
             # An app's own templates may use its pieces.
             "templates/events/calendar.html": "{% load events_tags %}{% url 'events:x' %}",
             "templates/admin/events/action_form.html": "{% include 'events/admin/x.html' %}",
         },
     )
     assert core_template_references(root) == [
-        "admin/index.html extends an app's template: 'admin/donations/dashboard.html'",
-        "campaign_site/home.html loads events_tags",
-        "campaign_site/home.html loads donations_tags",
-        "campaign_site/home.html includes an app's template: 'events/includes/_event_card.html'",
-        "campaign_site/home.html links to an app's URL name: 'volunteers:signup'",
-        "campaign_site/home.html links to an app's admin URL name: 'admin:events_event_changelist'",
+        "templates/admin/index.html extends an app's template: 'admin/donations/dashboard.html'",
+        "templates/campaign_site/home.html loads events_tags",
+        "templates/campaign_site/home.html loads donations_tags",
+        "templates/campaign_site/home.html includes an app's template: "
+        "'events/includes/_event_card.html'",
+        "templates/campaign_site/home.html links to an app's URL name: 'volunteers:signup'",
+        "templates/campaign_site/home.html links to an app's admin URL name: "
+        "'admin:events_event_changelist'",
+        "campaign_site/core/templates/campaign_site/panel.html links to an app's URL name: "
+        "'donations:donate'",
     ]
