@@ -1,6 +1,7 @@
 """The agent's and organisers' view of donations. Thin: every write calls a service."""
 
 import csv
+from typing import ClassVar
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -89,7 +90,13 @@ class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    fields = ["received_at", "amount", "refunded", "stripe_key", "stripe_payment_intent_id"]
+    fields = (
+        "received_at",
+        "amount",
+        "refunded",
+        "stripe_key",
+        "stripe_payment_intent_id",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -120,7 +127,7 @@ class DonationAdmin(admin.ModelAdmin):
     ]
     list_filter = [DonationStatusFilter, "kind", "check_status", "created_at"]
     search_fields = ["name", "email", "postcode", "stripe_checkout_session_id", "=id"]
-    date_hierarchy = "created_at"
+    date_hierarchy: ClassVar[str | None] = "created_at"
     list_per_page = 100
     show_full_result_count = False
     actions = ["export_spending_return"]

@@ -59,7 +59,8 @@ class DonationSettingsForm(forms.ModelForm):
         self.initial.setdefault("largest", self.instance.max_pence)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()  # returns self.cleaned_data, typed as maybe None
+        cleaned = self.cleaned_data
         smallest, largest = cleaned.get("smallest"), cleaned.get("largest")
         if smallest is not None and largest is not None and largest < smallest:
             self.add_error("largest", "The largest gift cannot be smaller than the smallest.")

@@ -1,4 +1,5 @@
 import uuid
+from typing import cast
 
 from django import forms
 from django.utils.formats import date_format
@@ -14,6 +15,7 @@ from volunteers.validators import normalise_postcode
 
 PRESETS_PENCE = [1_000, 2_500, 5_000, 10_000, 25_000]
 OTHER = "other"
+FREQUENCIES = [(Donation.Kind.ONE_OFF, "Once"), (Donation.Kind.MONTHLY, "Every month")]
 
 
 class DonateForm(HoneypotMixin):
@@ -30,7 +32,7 @@ class DonateForm(HoneypotMixin):
     )
     frequency = forms.ChoiceField(
         label="How often?",
-        choices=[(Donation.Kind.ONE_OFF, "Once"), (Donation.Kind.MONTHLY, "Every month")],
+        choices=FREQUENCIES,
         initial=Donation.Kind.ONE_OFF,
         widget=forms.RadioSelect,
     )
@@ -99,15 +101,15 @@ class DonateForm(HoneypotMixin):
         super().__init__(*args, **kwargs)
         self.limits = limits
         presets = [p for p in PRESETS_PENCE if limits.min_pence <= p <= limits.max_pence]
-        self.fields["amount"].choices = [(str(p), pence_to_text(p)) for p in presets] + [
-            (OTHER, "Another amount")
-        ]
+        cast(forms.ChoiceField, self.fields["amount"]).choices = [
+            (str(p), pence_to_text(p)) for p in presets
+        ] + [(OTHER, "Another amount")]
         self.fields["amount"].initial = str(2_500) if 2_500 in presets else OTHER
         self.fields["form_token"].initial = uuid.uuid4()
         ends_on = limits.monthly_end_date
-        frequency = self.fields["frequency"]
-        if not monthly_gifts_open(ends_on):
-            frequency.choices = [c for c in frequency.choices if c[0] != Donation.Kind.MONTHLY]
+        frequency = cast(forms.ChoiceField, self.fields["frequency"])
+        if ends_on is not None and not monthly_gifts_open(ends_on):
+            frequency.choices = [c for c in FREQUENCIES if c[0] != Donation.Kind.MONTHLY]
             frequency.help_text = (
                 f"The campaign's monthly gifts ended on {date_format(ends_on, 'j F Y')}; "
                 "you can still give once."
@@ -129,7 +131,8 @@ class DonateForm(HoneypotMixin):
         return normalise_postcode(self.cleaned_data.get("postcode", ""))
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()  # returns self.cleaned_data, typed as maybe None
+        cleaned = self.cleaned_data
         amount_pence = self._amount_pence(cleaned)
         if amount_pence is None:
             return cleaned

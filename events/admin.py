@@ -1,6 +1,9 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -12,7 +15,7 @@ from django.utils import timezone
 from campaign_site.core.words import count_of
 from events.exports import rsvps_export
 from events.forms import CancelReasonForm, MessagePeopleGoingForm, RepeatWeeklyForm
-from events.models import AlertDigest, Event, Rsvp
+from events.models import AlertDigest, Event, EventQuerySet, Rsvp
 from events.services import (
     SessionError,
     event_cancel,
@@ -83,7 +86,7 @@ def _intermediate(modeladmin, request, queryset, *, form, title, action, note=""
         "back_url": back,
         "note": note,
         "opts": modeladmin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
     }
     return TemplateResponse(request, "events/admin/action_form.html", context)
 
@@ -166,7 +169,7 @@ class EventAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_counts()
+        return cast(EventQuerySet, super().get_queryset(request)).with_counts()
 
     def view_on_site(self, event):
         # Drafts are not public yet: their page would be a 404.
@@ -393,7 +396,7 @@ class AlertDigestAdmin(admin.ModelAdmin):
     """New-session alert emails: which sessions went out together, when, to how many."""
 
     list_display = ["send_date", "status", "due_at", "session_count", "recipient_count", "sent_at"]
-    fields = [
+    fields = (
         "status",
         "opened_at",
         "due_at",
@@ -401,7 +404,7 @@ class AlertDigestAdmin(admin.ModelAdmin):
         "sessions",
         "recipient_count",
         "sent_at",
-    ]
+    )
     readonly_fields = fields
     list_filter = ["status"]
 

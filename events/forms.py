@@ -39,7 +39,8 @@ class RsvpForm(HoneypotMixin):
         return normalise_uk_phone(self.cleaned_data["phone"])
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()  # returns self.cleaned_data, typed as maybe None
+        cleaned = self.cleaned_data
         phone_calls_check(self, cleaned)
         return cleaned
 

@@ -1,6 +1,8 @@
 from datetime import date
+from typing import cast
 from urllib.parse import urlencode
 
+from django.forms import ChoiceField
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -72,7 +74,7 @@ def calendar(request):
     near = place if place and place.found is Found.PLACED else None
     today = timezone.localdate(timezone=LONDON)
     this_month = date(today.year, today.month, 1)
-    first = date(*(int(part) for part in month.split("-")), 1) if month else None
+    first = date(int(month[:4]), int(month[5:]), 1) if month else None  # "2026-12"
     if place and place.outward and request.GET.get("postcode") != place.outward:
         return redirect(_calendar_url(kind, first, near=place.outward, radius=radius))
 
@@ -92,7 +94,7 @@ def calendar(request):
             "near": near,
             "radius": radius,
             "radius_value": str(radius) if radius else "",
-            "radius_choices": search_form.fields["radius"].choices,
+            "radius_choices": cast(ChoiceField, search_form.fields["radius"]).choices,
             "problem": place if place and not near else None,
             "malformed": bool(place and place.found is Found.MALFORMED),
             "clear_url": _calendar_url(kind, first),
@@ -101,7 +103,7 @@ def calendar(request):
             "licence_url": LICENCE_URL,
         },
     }
-    if near:
+    if near and near.point is not None:  # a placed search has its point
         found = sessions_near(point=near.point, radius_miles=radius, kind=kind or None, month=first)
         context["found"] = found
         shown = month_grid_near(first=first, found=found) if first else None

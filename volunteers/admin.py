@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -56,7 +57,7 @@ class ConsentInline(admin.TabularInline):
     model = Consent
     extra = 0
     can_delete = False
-    fields = ["given_at", "source", "page", "wording", "confirmed_at"]
+    fields = ("given_at", "source", "page", "wording", "confirmed_at")
     readonly_fields = fields
     verbose_name_plural = "consent given (evidence)"
 
@@ -95,7 +96,7 @@ class SupporterAdmin(admin.ModelAdmin):
     list_per_page = 50
     inlines = [ConsentInline]
     actions = ["export_csv", "data_copy", "unsubscribe", "erase"]
-    fields = [
+    fields = (
         "email",
         "name",
         "postcode",
@@ -109,7 +110,7 @@ class SupporterAdmin(admin.ModelAdmin):
         "confirmed_at",
         "unsubscribed_at",
         "erased_at",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description="on the list")
@@ -191,7 +192,7 @@ class SupporterAdmin(admin.ModelAdmin):
             + (" (JSON file)" if as_json else " (page)"),
         )
         if as_json:
-            response = JsonResponse(copy.as_json(), json_dumps_params={"indent": 2})
+            response: HttpResponse = JsonResponse(copy.as_json(), json_dumps_params={"indent": 2})
             response["Content-Disposition"] = (
                 f'attachment; filename="supporter-{supporter.pk}-data.json"'
             )
@@ -203,7 +204,7 @@ class SupporterAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "copy": copy,
             "supporter": supporter,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         response = TemplateResponse(request, "volunteers/admin/data_copy.html", context)
         response["Cache-Control"] = "no-store"
@@ -235,7 +236,7 @@ class SupporterAdmin(admin.ModelAdmin):
                 "supporters": to_erase.order_by("pk")[:50],
                 "count": to_erase.count(),
                 "selected": queryset.values_list("pk", flat=True),
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "volunteers/admin/erase_confirm.html", context)
         count = 0

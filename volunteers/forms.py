@@ -41,7 +41,7 @@ class JoinForm(HoneypotMixin, InterestsMixin):
     """The /join/ and home-page form. Its button joins for campaign updates (an email address
     alone is enough); the alert boxes are optional extras."""
 
-    wants_updates = None  # what the button means, not a box
+    wants_updates = None  # type: ignore[assignment]  # what the button means, not a box (Django's way to drop a field)
 
     email = forms.EmailField(
         label="Email address",
@@ -80,7 +80,8 @@ class JoinForm(HoneypotMixin, InterestsMixin):
         return normalise_uk_phone(self.cleaned_data.get("phone", ""))
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()  # returns self.cleaned_data, typed as maybe None
+        cleaned = self.cleaned_data
         phone_calls_check(self, cleaned)
         return cleaned
 
@@ -122,7 +123,8 @@ class PreferencesForm(InterestsMixin):
         return normalise_uk_phone(self.cleaned_data.get("phone", ""))
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()  # returns self.cleaned_data, typed as maybe None
+        cleaned = self.cleaned_data
         phone_calls_check(self, cleaned)
         return cleaned
 

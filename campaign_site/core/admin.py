@@ -71,7 +71,7 @@ class CampaignSettingsForm(forms.ModelForm):
                 setattr(self.instance, which, {"new": True})
             elif self.cleaned_data.get(f"{which}_remove"):
                 setattr(self.instance, which, {})
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # Django's hook; django-stubs omits it
 
     # Shown and typed in pounds; stored in pence (target_pence), as all money is.
     target = PoundsField(
@@ -95,7 +95,8 @@ class CampaignSettingsForm(forms.ModelForm):
         self.initial.setdefault("target", self.instance.target_pence)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()  # returns self.cleaned_data, typed as maybe None
+        cleaned = self.cleaned_data
         if cleaned.get("target") is not None:
             self.instance.target_pence = cleaned["target"]
         return cleaned

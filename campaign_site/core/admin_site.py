@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -33,6 +34,8 @@ from campaign_site.core.two_factor import (
 
 
 class GuardedAuthenticationForm(AdminAuthenticationForm):
+    request: HttpRequest  # the admin's login view always passes it
+
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         if login_is_locked(request=self.request, username=username):

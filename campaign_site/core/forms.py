@@ -42,8 +42,9 @@ class PoundsField(forms.CharField):
     def prepare_value(self, value):
         return pence_as_pounds(value) if isinstance(value, int) else value
 
-    def to_python(self, value) -> int | None:
-        text = super().to_python(value)
+    # A pounds field's Python value is pence (an int), where CharField's is text.
+    def to_python(self, value) -> int | None:  # type: ignore[override]
+        text = super().to_python(value) or ""
         if not text.strip():
             return None
         pence = pounds_text_to_pence(text)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -41,7 +42,7 @@ def media(request, path):
     Their names are made from their content, so browsers keep them for a year."""
     if not settings.MEDIA_SERVE:
         raise Http404("Media are served elsewhere")
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 
@@ -54,7 +55,7 @@ def share_image(request, kind, version, key=""):
     if card is None:
         raise Http404("No such page to share")
     if version != share_card_version(card):
-        response = HttpResponseRedirect(share_image_path(card))
+        response: HttpResponseBase = HttpResponseRedirect(share_image_path(card))
         response["Cache-Control"] = "public, max-age=300"
         return response
     stored = share_image_get_or_make(card=card)

@@ -46,9 +46,8 @@ class StepView:
 
     @property
     def input_type(self) -> str:
-        return {Kind.MULTIPLE: "checkbox", Kind.NOTE: "note", Kind.TEXT: ""}.get(
-            self.step.kind, "radio"
-        )
+        types: dict[str, str] = {Kind.MULTIPLE: "checkbox", Kind.NOTE: "note", Kind.TEXT: ""}
+        return types.get(self.step.kind, "radio")
 
 
 class CallForm(forms.Form):
@@ -103,10 +102,11 @@ class CallForm(forms.Form):
         return moment
 
     def clean(self):
-        data = super().clean()
+        super().clean()  # returns self.cleaned_data, typed as maybe None
+        data = self.cleaned_data
         result = data.get("result")
         answers = {
-            step.pk: data.get(step_field_name(step))
+            step.pk: data[step_field_name(step)]
             for step in self.steps
             if step.is_question and data.get(step_field_name(step))
         }
@@ -183,7 +183,7 @@ class CallForm(forms.Form):
                 elif initial:
                     view.chosen = list(initial) if isinstance(initial, list) else [initial]
             errors = self.errors.get(name)
-            view.error = " ".join(errors) if errors else ""
+            view.error = " ".join(map(str, errors)) if errors else ""
             views.append(view)
         return views
 
@@ -249,7 +249,8 @@ class ScriptStepForm(forms.ModelForm):
             self.fields["options_text"].initial = options_to_text(self.instance.options)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()  # returns self.cleaned_data, typed as maybe None
+        cleaned = self.cleaned_data
         kind = cleaned.get("kind")
         try:
             options = options_from_text(cleaned.get("options_text", ""))

@@ -2,7 +2,7 @@
 
 import asyncio
 import socket
-import time
+import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -50,9 +50,11 @@ class _Handler:
         if self.server.refusing:
             return "451 4.3.0 Temporarily refusing mail"
         message = message_from_bytes(envelope.content, policy=policy.default)
-        self.server.received.append(
-            ReceivedEmail(envelope.mail_from, list(envelope.rcpt_tos), message)
-        )
+        with self.server.arrived:
+            self.server.received.append(
+                ReceivedEmail(envelope.mail_from, list(envelope.rcpt_tos), message)
+            )
+            self.server.arrived.notify_all()
         return "250 Message accepted"
 
 
@@ -60,6 +62,7 @@ class SmtpServer:
     def __init__(self):
         self.port = free_port()
         self.received: list[ReceivedEmail] = []
+        self.arrived = threading.Condition()  # notified as each email is recorded
         self.refusing = False
         self.delay = 0.0  # seconds before answering each message: a slow relay
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
@@ -79,13 +82,12 @@ class SmtpServer:
         return [mail for mail in self.received if address in mail.rcpt_tos]
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[ReceivedEmail]:
-        """Wait until at least `count` emails have arrived, then a moment for stragglers."""
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count:
-            if time.monotonic() > deadline:
+        """The emails received, as soon as there are at least `count` of them. That no more
+        will come is not shown by waiting: check the outbox rows (a row is marked sent only
+        once this server has accepted its email)."""
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: len(self.received) >= count, timeout):
                 raise AssertionError(
                     f"expected {count} emails within {timeout}s, got {len(self.received)}"
                 )
-            time.sleep(0.05)
-        time.sleep(0.3)
-        return list(self.received)
+            return list(self.received)
