@@ -1,7 +1,8 @@
 """Deliverability: what the email provider's tracking webhooks report, and what follows.
 
-django-anymail's own tracking webhook views (mounted at /anymail/, behind its
-WEBHOOK_SECRET basic auth) turn each provider's payload into a tracking signal; the
+django-anymail's own tracking webhook view for the provider in ANYMAIL_ESP (at
+/anymail/<esp>/tracking/, behind its WEBHOOK_SECRET basic auth; see webhooks.py) turns the
+provider's payload into a tracking signal; the
 receiver here (connected in apps.py) records bounces and complaints once per provider
 event id, then:
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from anymail import urls as anymail_urls
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,7 @@ SECRET = "campaign-hooks:a-long-webhook-password"
 
 @pytest.fixture(autouse=True)
 def anymail_settings(settings):
+    settings.ANYMAIL_ESP = "postmark"
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -305,7 +307,7 @@ def test_sending_through_an_email_provider_with_anymail(client, settings, organi
     assert DeliveryEvent.objects.get().email == email
 
 
-def test_brevos_events_are_read_the_same_way(client, organiser):
+def test_brevos_events_are_read_the_same_way(client, organiser, settings):
     """Another provider's payloads through anymail's own view: Brevo posts one event at a
     time, with no event id, and our metadata in X-Mailin-custom."""
     for name in ("ann", "bob", "cat", "dan", "eve"):
@@ -335,6 +337,7 @@ def test_brevos_events_are_read_the_same_way(client, organiser):
         brevo("eve@example.org", "deferred", reason="421 Try again later"),
         brevo("eve@example.org", "delivered"),
     ]
+    settings.ANYMAIL_ESP = "brevo"
     for body in [*events, events[0]]:  # Brevo retried the first one
         response = client.post(
             "/anymail/brevo/tracking/", json.dumps(body), content_type="application/json", **auth()
@@ -352,3 +355,49 @@ def test_brevos_events_are_read_the_same_way(client, organiser):
     assert set(DeliveryEvent.objects.values_list("esp", flat=True)) == {"Brevo"}
     suppressed = set(EmailSuppression.objects.values_list("address_hash", flat=True))
     assert suppressed == {address_hash(f"{name}@example.org") for name in ("ann", "cat", "dan")}
+
+
+ANYMAIL_TRACKING_ESPS = sorted(
+    pattern.name.removesuffix("_tracking_webhook")
+    for pattern in anymail_urls.urlpatterns
+    if pattern.name.endswith("_tracking_webhook")
+)
+
+
+@pytest.mark.parametrize("esp", [esp for esp in ANYMAIL_TRACKING_ESPS if esp != "postmark"])
+def test_other_providers_tracking_webhooks_are_not_there(client, esp):
+    """Only the provider the site sends through answers: another's view would fail on its
+    missing keys (Mailgun's signing key, Amazon SES's boto3) with a 500."""
+    assert (
+        client.post(f"/anymail/{esp}/tracking/", "{}", content_type="application/json").status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/anymail/{esp}/tracking/", "{}", content_type="application/json", **auth()
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/anymail/{esp}/inbound/", "{}", content_type="application/json").status_code
+        == 404
+    )
+
+
+def test_the_configured_providers_tracking_webhook_keeps_its_address(client, settings):
+    assert client.post(WEBHOOK, "{}", content_type="application/json").status_code == 400  # no auth
+    assert (
+        client.post("/anymail/postmark/inbound/", "{}", content_type="application/json").status_code
+        == 404
+    )
+    assert (
+        client.post("/anymail/mandrill/", "{}", content_type="application/json").status_code == 404
+    )
+
+    settings.ANYMAIL_ESP = "mailgun"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": "key"}
+    unsigned = client.post(
+        "/anymail/mailgun/tracking/", "{}", content_type="application/json", **auth()
+    )
+    assert unsigned.status_code == 400  # Mailgun's own view: refused for want of a signature
+    assert client.post(WEBHOOK, "{}", content_type="application/json", **auth()).status_code == 404
