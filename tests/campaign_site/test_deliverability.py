@@ -401,3 +401,46 @@ def test_the_configured_providers_tracking_webhook_keeps_its_address(client, set
     )
     assert unsigned.status_code == 400  # Mailgun's own view: refused for want of a signature
     assert client.post(WEBHOOK, "{}", content_type="application/json", **auth()).status_code == 404
+
+
+def _bounce_body(**fields) -> bytes:
+    body = {**postmark_event("Bounce", "kim@example.org", kind="HardBounce"), **fields}
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b'{"RecordType": "Bounce", "Email": ', id="malformed-json"),
+        pytest.param(b"[" + _bounce_body() + b"]", id="json-array"),
+        pytest.param(b'"HardBounce kim@example.org"', id="json-string"),
+        pytest.param(b"", id="empty-body"),
+        pytest.param(_bounce_body().replace(b"kim@", b"kim\xe9@"), id="not-utf-8"),
+        pytest.param(_bounce_body(Email=["a@x", "b@x"]), id="email-is-a-list"),
+        pytest.param(_bounce_body(Email={"address": "a@x"}), id="email-is-an-object"),
+        pytest.param(_bounce_body(Metadata=["outbox_id", "1"]), id="metadata-is-a-list"),
+        pytest.param(_bounce_body(Description=["Mailbox", "full"]), id="description-is-a-list"),
+        pytest.param(_bounce_body(BouncedAt=20260501), id="time-is-a-number"),
+        pytest.param(_bounce_body(BouncedAt="2026-13-45T10:00:00Z"), id="time-is-no-date"),
+        pytest.param(_bounce_body(ID="7\x00"), id="nul-in-the-event-id"),
+    ],
+)
+def test_a_body_that_is_not_a_providers_event_is_refused_and_nothing_recorded(client, body):
+    response = client.post(WEBHOOK, body, content_type="application/json", **auth())
+
+    assert response.status_code == 400
+    assert not DeliveryEvent.objects.exists()
+    assert not EmailSuppression.objects.exists()
+
+
+def test_an_outbox_id_that_is_not_one_of_ours_is_ignored(client):
+    """Digits other than ASCII, or more than the primary key holds: the bounce still
+    counts for the address, linked to no row."""
+    for event_id, outbox_id in ((1, "\u0661\u0662"), (2, "9" * 30), (3, "²")):
+        body = _bounce_body(ID=event_id, Metadata={"outbox_id": outbox_id})
+        assert (
+            client.post(WEBHOOK, body, content_type="application/json", **auth()).status_code == 200
+        )
+
+    assert DeliveryEvent.objects.filter(email=None).count() == 3
+    assert EmailSuppression.objects.get().address_hash == address_hash("kim@example.org")
