@@ -153,12 +153,14 @@ def _is_soft(event: AnymailTrackingEvent) -> bool:
 
 def _email_for(event: AnymailTrackingEvent) -> OutboundEmail | None:
     """The outbox row the event is about: by the id we sent as metadata, else by the
-    provider's message id."""
+    provider's message id; only a row that went to the event's recipient (metadata comes
+    back as posted, so an id alone could pin a bounce on anyone's email)."""
+    to_recipient = OutboundEmail.objects.filter(to__iexact=event.recipient.strip())
     outbox_id = str((event.metadata or {}).get("outbox_id") or "")
     if OUTBOX_ID.fullmatch(outbox_id):
-        return OutboundEmail.objects.filter(pk=int(outbox_id)).first()
+        return to_recipient.filter(pk=int(outbox_id)).first()
     if event.message_id:
-        return OutboundEmail.objects.filter(esp_message_id=str(event.message_id)[:255]).first()
+        return to_recipient.filter(esp_message_id=str(event.message_id)[:255]).first()
     return None
 
 

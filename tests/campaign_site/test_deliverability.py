@@ -444,3 +444,24 @@ def test_an_outbox_id_that_is_not_one_of_ours_is_ignored(client):
 
     assert DeliveryEvent.objects.filter(email=None).count() == 3
     assert EmailSuppression.objects.get().address_hash == address_hash("kim@example.org")
+
+
+def test_an_event_is_linked_only_to_an_outbox_row_sent_to_its_recipient(client, organiser):
+    SupporterFactory(email="kim@example.org")
+    SupporterFactory(email="lee@example.org")
+    _, rows = send_update(organiser)
+    kims, lees = rows.get(to="kim@example.org"), rows.get(to="lee@example.org")
+
+    # Kim's bounce naming Lee's email: recorded and suppressing Kim, but about no row.
+    wrong_row = postmark_event("Bounce", "kim@example.org", kind="HardBounce", email=lees)
+    assert post(client, wrong_row).status_code == 200
+    # The address in another case is still Kim's own row.
+    own_row = postmark_event("SpamComplaint", "Kim@Example.ORG", event_id=2, email=kims)
+    assert post(client, own_row).status_code == 200
+
+    events = {event.kind: event.email for event in DeliveryEvent.objects.all()}
+    assert events == {"hard_bounce": None, "complaint": kims}
+    assert not DeliveryEvent.objects.filter(email=lees).exists()
+    assert list(EmailSuppression.objects.values_list("address_hash", flat=True)) == [
+        address_hash("kim@example.org")
+    ]
