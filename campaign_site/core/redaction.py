@@ -2,15 +2,19 @@
 
 A signed link's token is the key to a person's page (their preferences, their places, their
 calling screen), so it is masked wherever a URL is written down: gunicorn's access log
-(`gunicorn_logging.AccessLogger`, named in gunicorn_conf.py) and the events sent to Sentry
-(`sentry_before_send`, in settings). Which paths hold a token is read from the URL patterns
-themselves (every `token` part, e.g. `cancel/<str:token>/`), so a new signed link is covered
-when it is added.
+(`gunicorn_logging.AccessLogger`, named in gunicorn_conf.py), the events sent to Sentry
+(`sentry_before_send`, in settings) and the site's own log lines such as Django's
+"Not Found: /events/cancel/..." (`SignedLinksMasked`, a filter in settings.LOGGING). Which
+paths hold a token is read from the URL patterns themselves (every `token` part, e.g.
+`cancel/<str:token>/`), so a new signed link is covered when it is added.
 """
 
+import logging
 import re
 from functools import cache
 from typing import Any
+
+from django.apps import apps
 
 MASK = "[token]"
 # A path in any text: alone, after a scheme and host, or in a request line; it ends at
@@ -101,3 +105,18 @@ def sentry_before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str,
     URL, query and Referer, breadcrumbs such as "Not Found: /events/cancel/...", messages),
     and a view's `token` argument in the stack frames' variables."""
     return _redacted(event)
+
+
+class SignedLinksMasked(logging.Filter):
+    """A log handler's filter: the record's message with signed-link tokens masked (the
+    record is the one every later handler and Sentry's breadcrumbs see). Records from before
+    the apps are loaded, when the URL patterns cannot be read yet, carry no request paths
+    and pass as they are."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if apps.ready:
+            message = record.getMessage()
+            masked = redact_signed_links(message)
+            if masked != message:
+                record.msg, record.args = masked, None
+        return True

@@ -6,6 +6,8 @@ every signed link of test_signed_links_never_cached.py (which classifies every U
 built for real and must carry its token in a part called `token`.
 """
 
+import io
+import logging
 import uuid
 from datetime import timedelta
 from types import SimpleNamespace
@@ -14,7 +16,12 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from campaign_site.core.gunicorn_logging import AccessLogger
-from campaign_site.core.redaction import MASK, redact_signed_links, sentry_before_send
+from campaign_site.core.redaction import (
+    MASK,
+    SignedLinksMasked,
+    redact_signed_links,
+    sentry_before_send,
+)
 from tests.campaign_site.test_settings import PRODUCTION, run_python
 from tests.security.test_signed_links_never_cached import SIGNED_LINKS
 
@@ -215,3 +222,26 @@ print(json.dumps(sent))
     assert SAMPLE_TOKEN not in result.stdout
     assert "https://chris.example/events/cancel/[token]/" in result.stdout
     assert "Not Found: /events/cancel/[token]/" in result.stdout
+
+
+@pytest.mark.django_db
+def test_the_sites_own_log_lines_have_the_tokens_masked(client):
+    """Django's "Not Found: <path>" warning, through the console handler settings.LOGGING
+    sets up (what gunicorn's error log and the journal keep)."""
+    [console] = [
+        handler
+        for handler in logging.getLogger().handlers
+        if any(isinstance(each, SignedLinksMasked) for each in handler.filters)
+    ]
+    path = reverse("events:my_sessions", args=[SAMPLE_TOKEN])
+    written = io.StringIO()
+    stream = console.setStream(written)
+    try:
+        assert client.get(path).status_code == 404  # not a real link
+        logging.getLogger("campaign_site").info("Sent %s to %s", "a link", f"http://x{path}")
+    finally:
+        console.setStream(stream)
+
+    assert SAMPLE_TOKEN not in written.getvalue()
+    assert "Not Found: /events/my-sessions/[token]/" in written.getvalue()
+    assert "Sent a link to http://x/events/my-sessions/[token]/" in written.getvalue()
