@@ -24,4 +24,7 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 # The combined format less the query string and the Referer: a visitor's postcode search
 # (/events/?postcode=...) is never written to a log, nor is any other query value.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
+# Signed links' tokens (a person's preferences, places, calling screen) never reach the log
+# either, in any part of the line: see campaign_site.core.redaction.
+logger_class = "campaign_site.core.gunicorn_logging.AccessLogger"
 errorlog = "-"

@@ -454,7 +454,8 @@ if not DEBUG and SITE_IS_HTTPS:
 # --- Errors reach someone -------------------------------------------------------
 # DJANGO_ADMINS: comma-separated addresses that get an email for every server error (Django's
 # request errors, and failed Celery tasks). SENTRY_DSN: errors also go to Sentry, without
-# personal data (no cookies, users or request bodies: sign-up forms hold email addresses).
+# personal data (no cookies, users or request bodies: sign-up forms hold email addresses;
+# no signed-link tokens).
 ADMINS = [(address, address) for address in env_list("DJANGO_ADMINS", [])]
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 if SENTRY_DSN:
@@ -462,11 +463,15 @@ if SENTRY_DSN:
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    from campaign_site.core.redaction import sentry_before_send
+
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         send_default_pii=False,
         max_request_body_size="never",
+        # Signed links' tokens masked in URLs, breadcrumbs and a view's `token` argument.
+        before_send=sentry_before_send,
         traces_sample_rate=0,
         environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
     )
@@ -475,13 +480,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        # "Not Found: /events/cancel/[token]/": no signed link's token in a log line.
+        "signed_links_masked": {"()": "campaign_site.core.redaction.SignedLinksMasked"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["signed_links_masked"],
+        },
         "mail_admins": {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
-            "filters": ["require_debug_false"],
+            "filters": ["signed_links_masked", "require_debug_false"],
         },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},

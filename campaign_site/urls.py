@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from campaign_site.core import views
+from campaign_site.core.webhooks import tracking_webhook
 
 
 class HexConverter:
@@ -15,6 +16,14 @@ class HexConverter:
 
 
 register_converter(HexConverter, "hex")
+
+# The email provider's tracking webhook (bounces, complaints), behind basic auth: only the
+# provider in ANYMAIL_ESP answers (see campaign_site.core.webhooks); Mandrill's also at
+# anymail's shorter address for it.
+anymail_tracking = [
+    path("<slug:esp>/tracking/", tracking_webhook, name="tracking_webhook"),
+    path("mandrill/", tracking_webhook, {"esp": "mandrill"}, name="mandrill_webhook"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -30,7 +39,6 @@ urlpatterns = [
     path("", include("volunteers.urls")),
     path("events/", include("events.urls")),
     path("", include("donations.urls")),
-    # The email provider's tracking webhooks (bounces, complaints), behind basic auth.
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include((anymail_tracking, "anymail"))),
     path("admin/", admin.site.urls),
 ]

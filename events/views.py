@@ -38,7 +38,7 @@ from events.selectors import (
     supporter_rsvp_by_uid,
     supporter_upcoming_rsvps,
 )
-from events.services import SignupClosed, my_sessions_link_send, rsvp_cancel, rsvp_create
+from events.services import SignupClosed, my_sessions_link_request, rsvp_cancel, rsvp_create
 
 # The query values worth caching a page for (others are rendered, never stored). A postcode
 # is cached only as an outward code with a known centre ("DE22"): a full postcode, or the
@@ -302,8 +302,9 @@ def my_session_ics(request, token, uid):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_sessions_request(request):
-    """The "email me the link to my sessions" form. The answer is the same whether or not
-    the address is known; only a known address gets an email."""
+    """The "email me the link to my sessions" form. The answer, and the work done before
+    it, are the same whether or not the address is known (the lookup is the workers');
+    only a known address gets an email."""
     if request.method != "POST":
         return redirect(reverse("events:calendar") + "#my-sessions")
     form = MySessionsLinkForm(request.POST)
@@ -321,6 +322,6 @@ def my_sessions_request(request):
         return render(request, "events/my_sessions_request.html", context, status=429)
     if not form.is_valid():
         return render(request, "events/my_sessions_request.html", context)
-    my_sessions_link_send(email=form.cleaned_data["email"])
+    my_sessions_link_request(email=form.cleaned_data["email"])
     context.update(sent=True, email=form.cleaned_data["email"])
     return render(request, "events/my_sessions_request.html", context)

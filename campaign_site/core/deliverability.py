@@ -1,7 +1,8 @@
 """Deliverability: what the email provider's tracking webhooks report, and what follows.
 
-django-anymail's own tracking webhook views (mounted at /anymail/, behind its
-WEBHOOK_SECRET basic auth) turn each provider's payload into a tracking signal; the
+django-anymail's own tracking webhook view for the provider in ANYMAIL_ESP (at
+/anymail/<esp>/tracking/, behind its WEBHOOK_SECRET basic auth; see webhooks.py) turns the
+provider's payload into a tracking signal; the
 receiver here (connected in apps.py) records bounces and complaints once per provider
 event id, then:
 
@@ -22,7 +23,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from anymail.signals import AnymailTrackingEvent, EventType, RejectReason
 from django.conf import settings
@@ -42,6 +43,9 @@ BOUNCES = (DeliveryEvent.Kind.HARD_BOUNCE, DeliveryEvent.Kind.SOFT_BOUNCE)
 SOFT_MARKERS = {"softbounce", "soft_bounce", "transient", "dnserror", "undetermined"}
 SMTP_TEMPORARY = re.compile(r"(?<![\d.])(4\d\d|4\.\d{1,3}\.\d{1,3})(?![\d])")
 SMTP_PERMANENT = re.compile(r"(?<![\d.])(5\d\d|5\.\d{1,3}\.\d{1,3})(?![\d])")
+# The outbox id sent as metadata: ASCII digits that fit the primary key (what else comes
+# back there is someone else's, or made up).
+OUTBOX_ID = re.compile(r"[1-9][0-9]{0,17}")
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,25 @@ def tracking_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> Deli
     return record
 
 
+def tracking_event_problem(event: AnymailTrackingEvent) -> str | None:
+    """Why a parsed provider event cannot be recorded (a list where the address belongs, a
+    NUL byte PostgreSQL cannot store), or None. The webhook refuses a payload with any such
+    event and records none of it."""
+    for field in ("recipient", "description", "mta_response", "event_id", "message_id"):
+        value = getattr(event, field, None)
+        if value is None or (field in ("event_id", "message_id") and type(value) is int):
+            continue
+        if not isinstance(value, str):
+            return f"{field} is a {type(value).__name__}, not text"
+        if "\x00" in value:
+            return f"{field} holds a NUL byte"
+    if event.metadata is not None and not isinstance(event.metadata, dict):
+        return f"metadata is a {type(event.metadata).__name__}, not an object"
+    if event.timestamp is not None and not isinstance(event.timestamp, datetime):
+        return "timestamp is not a time"
+    return None
+
+
 def _kind_of(event: AnymailTrackingEvent) -> str | None:
     if event.event_type == EventType.COMPLAINED:
         return DeliveryEvent.Kind.COMPLAINT
@@ -114,7 +137,12 @@ def _is_soft(event: AnymailTrackingEvent) -> bool:
     """Providers report temporary bounces as bounces too: look for their own word for it
     (Postmark's Type, Brevo's event, SES's bounceType), then for the SMTP code."""
     raw = event.esp_event if isinstance(event.esp_event, dict) else {}
-    words = [raw.get("Type"), raw.get("event"), (raw.get("bounce") or {}).get("bounceType")]
+    bounce = raw.get("bounce")
+    words = [
+        raw.get("Type"),
+        raw.get("event"),
+        bounce.get("bounceType") if isinstance(bounce, dict) else None,
+    ]
     if any(str(word).replace(" ", "").lower() in SOFT_MARKERS for word in words if word):
         return True
     said = f"{event.mta_response or ''} {event.description or ''}"
@@ -125,12 +153,14 @@ def _is_soft(event: AnymailTrackingEvent) -> bool:
 
 def _email_for(event: AnymailTrackingEvent) -> OutboundEmail | None:
     """The outbox row the event is about: by the id we sent as metadata, else by the
-    provider's message id."""
-    outbox_id = (event.metadata or {}).get("outbox_id")
-    if outbox_id and str(outbox_id).isdigit():
-        return OutboundEmail.objects.filter(pk=int(outbox_id)).first()
+    provider's message id; only a row that went to the event's recipient (metadata comes
+    back as posted, so an id alone could pin a bounce on anyone's email)."""
+    to_recipient = OutboundEmail.objects.filter(to__iexact=event.recipient.strip())
+    outbox_id = str((event.metadata or {}).get("outbox_id") or "")
+    if OUTBOX_ID.fullmatch(outbox_id):
+        return to_recipient.filter(pk=int(outbox_id)).first()
     if event.message_id:
-        return OutboundEmail.objects.filter(esp_message_id=str(event.message_id)[:255]).first()
+        return to_recipient.filter(esp_message_id=str(event.message_id)[:255]).first()
     return None
 
 

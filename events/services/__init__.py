@@ -6,7 +6,7 @@ from events.services.alerts import (
     alert_digest_send,
     alert_digests_send_due,
 )
-from events.services.my_sessions import my_sessions_link_send
+from events.services.my_sessions import my_sessions_link_request, my_sessions_link_send
 from events.services.reminders import reminders_send_due
 from events.services.rsvps import (
     SignupClosed,
@@ -43,6 +43,7 @@ __all__ = [
     "event_publish",
     "event_repeat_weekly",
     "event_update",
+    "my_sessions_link_request",
     "my_sessions_link_send",
     "reminders_send_due",
     "rsvp_attendance_set",

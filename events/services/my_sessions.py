@@ -7,12 +7,23 @@ from django.utils import timezone
 
 from campaign_site.core.models import OutboundEmail
 from campaign_site.core.outbox import outbox_enqueue
+from campaign_site.core.workers import enqueue_after_commit
 from events.emails import event_when_text, my_sessions_url
 from events.selectors import supporter_upcoming_rsvps
 from volunteers.models import Supporter, normalise_email
 
 # Such emails one address may get in an hour, however often it is entered.
 MY_SESSIONS_EMAILS_PER_HOUR = 3
+MY_SESSIONS_LINK_SEND_TASK = "events.tasks.my_sessions_link_send_task"
+
+
+def my_sessions_link_request(*, email: str) -> None:
+    """Someone asked for the "my sessions" link to be sent to `email`: the workers look the
+    address up and write the email (my_sessions_link_send). The request only hands it
+    over, the same for every address, so how long it takes says nothing about whether the
+    address signed up. (During a broker outage the request is logged and dropped; the
+    person can ask again.)"""
+    enqueue_after_commit(MY_SESSIONS_LINK_SEND_TASK, email)
 
 
 @transaction.atomic

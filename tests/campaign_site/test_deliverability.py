@@ -10,6 +10,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from anymail import urls as anymail_urls
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,7 @@ SECRET = "campaign-hooks:a-long-webhook-password"
 
 @pytest.fixture(autouse=True)
 def anymail_settings(settings):
+    settings.ANYMAIL_ESP = "postmark"
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -305,7 +307,7 @@ def test_sending_through_an_email_provider_with_anymail(client, settings, organi
     assert DeliveryEvent.objects.get().email == email
 
 
-def test_brevos_events_are_read_the_same_way(client, organiser):
+def test_brevos_events_are_read_the_same_way(client, organiser, settings):
     """Another provider's payloads through anymail's own view: Brevo posts one event at a
     time, with no event id, and our metadata in X-Mailin-custom."""
     for name in ("ann", "bob", "cat", "dan", "eve"):
@@ -335,6 +337,7 @@ def test_brevos_events_are_read_the_same_way(client, organiser):
         brevo("eve@example.org", "deferred", reason="421 Try again later"),
         brevo("eve@example.org", "delivered"),
     ]
+    settings.ANYMAIL_ESP = "brevo"
     for body in [*events, events[0]]:  # Brevo retried the first one
         response = client.post(
             "/anymail/brevo/tracking/", json.dumps(body), content_type="application/json", **auth()
@@ -352,3 +355,113 @@ def test_brevos_events_are_read_the_same_way(client, organiser):
     assert set(DeliveryEvent.objects.values_list("esp", flat=True)) == {"Brevo"}
     suppressed = set(EmailSuppression.objects.values_list("address_hash", flat=True))
     assert suppressed == {address_hash(f"{name}@example.org") for name in ("ann", "cat", "dan")}
+
+
+ANYMAIL_TRACKING_ESPS = sorted(
+    pattern.name.removesuffix("_tracking_webhook")
+    for pattern in anymail_urls.urlpatterns
+    if pattern.name.endswith("_tracking_webhook")
+)
+
+
+@pytest.mark.parametrize("esp", [esp for esp in ANYMAIL_TRACKING_ESPS if esp != "postmark"])
+def test_other_providers_tracking_webhooks_are_not_there(client, esp):
+    """Only the provider the site sends through answers: another's view would fail on its
+    missing keys (Mailgun's signing key, Amazon SES's boto3) with a 500."""
+    assert (
+        client.post(f"/anymail/{esp}/tracking/", "{}", content_type="application/json").status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/anymail/{esp}/tracking/", "{}", content_type="application/json", **auth()
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/anymail/{esp}/inbound/", "{}", content_type="application/json").status_code
+        == 404
+    )
+
+
+def test_the_configured_providers_tracking_webhook_keeps_its_address(client, settings):
+    assert client.post(WEBHOOK, "{}", content_type="application/json").status_code == 400  # no auth
+    assert (
+        client.post("/anymail/postmark/inbound/", "{}", content_type="application/json").status_code
+        == 404
+    )
+    assert (
+        client.post("/anymail/mandrill/", "{}", content_type="application/json").status_code == 404
+    )
+
+    settings.ANYMAIL_ESP = "mailgun"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": "key"}
+    unsigned = client.post(
+        "/anymail/mailgun/tracking/", "{}", content_type="application/json", **auth()
+    )
+    assert unsigned.status_code == 400  # Mailgun's own view: refused for want of a signature
+    assert client.post(WEBHOOK, "{}", content_type="application/json", **auth()).status_code == 404
+
+
+def _bounce_body(**fields) -> bytes:
+    body = {**postmark_event("Bounce", "kim@example.org", kind="HardBounce"), **fields}
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b'{"RecordType": "Bounce", "Email": ', id="malformed-json"),
+        pytest.param(b"[" + _bounce_body() + b"]", id="json-array"),
+        pytest.param(b'"HardBounce kim@example.org"', id="json-string"),
+        pytest.param(b"", id="empty-body"),
+        pytest.param(_bounce_body().replace(b"kim@", b"kim\xe9@"), id="not-utf-8"),
+        pytest.param(_bounce_body(Email=["a@x", "b@x"]), id="email-is-a-list"),
+        pytest.param(_bounce_body(Email={"address": "a@x"}), id="email-is-an-object"),
+        pytest.param(_bounce_body(Metadata=["outbox_id", "1"]), id="metadata-is-a-list"),
+        pytest.param(_bounce_body(Description=["Mailbox", "full"]), id="description-is-a-list"),
+        pytest.param(_bounce_body(BouncedAt=20260501), id="time-is-a-number"),
+        pytest.param(_bounce_body(BouncedAt="2026-13-45T10:00:00Z"), id="time-is-no-date"),
+        pytest.param(_bounce_body(ID="7\x00"), id="nul-in-the-event-id"),
+    ],
+)
+def test_a_body_that_is_not_a_providers_event_is_refused_and_nothing_recorded(client, body):
+    response = client.post(WEBHOOK, body, content_type="application/json", **auth())
+
+    assert response.status_code == 400
+    assert not DeliveryEvent.objects.exists()
+    assert not EmailSuppression.objects.exists()
+
+
+def test_an_outbox_id_that_is_not_one_of_ours_is_ignored(client):
+    """Digits other than ASCII, or more than the primary key holds: the bounce still
+    counts for the address, linked to no row."""
+    for event_id, outbox_id in ((1, "\u0661\u0662"), (2, "9" * 30), (3, "²")):
+        body = _bounce_body(ID=event_id, Metadata={"outbox_id": outbox_id})
+        assert (
+            client.post(WEBHOOK, body, content_type="application/json", **auth()).status_code == 200
+        )
+
+    assert DeliveryEvent.objects.filter(email=None).count() == 3
+    assert EmailSuppression.objects.get().address_hash == address_hash("kim@example.org")
+
+
+def test_an_event_is_linked_only_to_an_outbox_row_sent_to_its_recipient(client, organiser):
+    SupporterFactory(email="kim@example.org")
+    SupporterFactory(email="lee@example.org")
+    _, rows = send_update(organiser)
+    kims, lees = rows.get(to="kim@example.org"), rows.get(to="lee@example.org")
+
+    # Kim's bounce naming Lee's email: recorded and suppressing Kim, but about no row.
+    wrong_row = postmark_event("Bounce", "kim@example.org", kind="HardBounce", email=lees)
+    assert post(client, wrong_row).status_code == 200
+    # The address in another case is still Kim's own row.
+    own_row = postmark_event("SpamComplaint", "Kim@Example.ORG", event_id=2, email=kims)
+    assert post(client, own_row).status_code == 200
+
+    events = {event.kind: event.email for event in DeliveryEvent.objects.all()}
+    assert events == {"hard_bounce": None, "complaint": kims}
+    assert not DeliveryEvent.objects.filter(email=lees).exists()
+    assert list(EmailSuppression.objects.values_list("address_hash", flat=True)) == [
+        address_hash("kim@example.org")
+    ]

@@ -232,3 +232,19 @@ def test_four_sessions_in_one_window_make_one_alert_email_each(worker, mailbox, 
         assert mail.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert "Unsubscribe" in mail.html
         assert "Allestree Park car park" not in mail.text
+
+
+def test_the_my_sessions_link_asked_for_on_the_events_page_arrives_from_the_worker(
+    worker, mailbox, client
+):
+    """The request only hands the address over; the worker looks it up and sends."""
+    RsvpFactory(event=EventFactory(title="Canvassing in Allestree"), supporter__email="dee@x.org")
+
+    for address in ("nobody@example.org", "DEE@x.org"):
+        response = client.post("/events/my-sessions/", {"email": address})
+        assert response.status_code == 200 and "Check your email" in response.content.decode()
+
+    [received] = mailbox.wait_for(1)
+    assert received.rcpt_tos == ["dee@x.org"]
+    assert re.search(r"http://localhost:8000/events/my-sessions/[^/\s]+/", received.text)
+    assert "Canvassing in Allestree" in received.text

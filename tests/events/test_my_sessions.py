@@ -2,15 +2,19 @@
 email, and the form on /events/ that sends the link again."""
 
 import re
+import statistics
+import time
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from campaign_site.celery import app as celery_app
 from campaign_site.core.models import OutboundEmail
 from events.emails import my_sessions_path
 from events.models import Rsvp
@@ -220,13 +224,24 @@ def test_events_page_has_the_form_to_ask_for_the_link(client):
     assert client.get(ASK)["Location"] == "/events/#my-sessions"
 
 
+@pytest.fixture
+def tasks_in_process():
+    """Tasks handed to the workers run at once in this process (as they do without
+    REDIS_URL), when the on-commit hand-off runs."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
 def test_a_known_address_gets_the_link_and_an_unknown_one_nothing_the_answer_is_the_same(
-    client, volunteer
+    client, volunteer, tasks_in_process, django_capture_on_commit_callbacks
 ):
-    known = client.post(ASK, {"email": "DEE@example.org"})
-    unknown = client.post(ASK, {"email": "nobody@example.org"})
     SupporterFactory(email="listonly@example.org")  # on the list, never at a session
-    list_only = client.post(ASK, {"email": "listonly@example.org"})
+    with django_capture_on_commit_callbacks() as handed_off:
+        known = client.post(ASK, {"email": "DEE@example.org"})
+        unknown = client.post(ASK, {"email": "nobody@example.org"})
+        list_only = client.post(ASK, {"email": "listonly@example.org"})
 
     def same(response, address):
         return text(response).replace(address, "ADDRESS")
@@ -235,10 +250,51 @@ def test_a_known_address_gets_the_link_and_an_unknown_one_nothing_the_answer_is_
     assert "no-cache" in known["Cache-Control"]
     assert same(known, "DEE@example.org") == same(unknown, "nobody@example.org")
     assert same(known, "DEE@example.org") == same(list_only, "listonly@example.org")
+    # Each request only handed its address to the workers; none looked it up.
+    assert len(handed_off) == 3
+    assert not OutboundEmail.objects.filter(key__startswith="my-sessions-link:").exists()
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # the workers' turn
+        for hand_off in handed_off:
+            hand_off()
+
     [email] = OutboundEmail.objects.filter(key__startswith="my-sessions-link:")
     assert email.to == "dee@example.org"
     assert MY_SESSIONS_LINK.search(email.body_text).group(1) == my_sessions_path(volunteer)
     assert "Canvassing in Oakwood" in email.body_text and "Last week" not in email.body_text
+    [sent] = mail.outbox
+    assert sent.to == ["dee@example.org"]
+    assert MY_SESSIONS_LINK.search(sent.body).group(1) == my_sessions_path(volunteer)
+
+
+def test_asking_takes_as_long_for_a_known_address_as_for_an_unknown_one(client):
+    """No timing oracle: the request does the same work for any address (the lookup and
+    the email are the workers'). Fresh addresses each time, so the per-address cap cannot
+    make the known ones cheap; interleaved, after a warm-up, medians compared."""
+    event = EventFactory(slug="timed")
+    tries, warm_up = 50, 10
+    for number in range(tries + warm_up):
+        RsvpFactory(event=event, supporter__email=f"known{number}@example.org")
+    durations: dict[str, list[float]] = {"known": [], "unknown": []}
+
+    for number in range(tries + warm_up):
+        for kind in ("known", "unknown") if number % 2 else ("unknown", "known"):
+            started = time.perf_counter()
+            response = client.post(
+                ASK,
+                {"email": f"{kind}{number}@example.org"},
+                REMOTE_ADDR=f"10.{number // 200}.{number % 200}.{len(kind)}",
+            )
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200 and "Check your email" in text(response)
+            if number >= warm_up:
+                durations[kind].append(elapsed)
+
+    known, unknown = (statistics.median(durations[kind]) for kind in ("known", "unknown"))
+    assert abs(known - unknown) < 0.003, (
+        f"known {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms"
+    )
 
 
 def test_a_bad_address_is_explained_and_kept(client):
@@ -249,15 +305,22 @@ def test_a_bad_address_is_explained_and_kept(client):
     assert not OutboundEmail.objects.exists()
 
 
-def test_the_honeypot_gets_the_same_answer_and_sends_nothing(client, volunteer):
-    response = client.post(ASK, {"email": "dee@example.org", "website": "http://spam.example"})
+def test_the_honeypot_gets_the_same_answer_and_sends_nothing(
+    client, volunteer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as handed_off:
+        response = client.post(ASK, {"email": "dee@example.org", "website": "http://spam.example"})
     assert "Check your email" in text(response)
+    assert handed_off == []
     assert not OutboundEmail.objects.filter(key__startswith="my-sessions-link:").exists()
 
 
-def test_the_form_is_rate_limited_and_one_address_gets_few_emails(client, volunteer):
+def test_the_form_is_rate_limited_and_one_address_gets_few_emails(
+    client, volunteer, tasks_in_process, django_capture_on_commit_callbacks
+):
     for number in range(MY_SESSIONS_RATE.limit):
-        client.post(ASK, {"email": "dee@example.org"}, REMOTE_ADDR=f"10.0.0.{number % 2 + 1}")
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(ASK, {"email": "dee@example.org"}, REMOTE_ADDR=f"10.0.0.{number % 2 + 1}")
     assert OutboundEmail.objects.filter(key__startswith="my-sessions-link:").count() == 3
 
     limited = [

@@ -158,6 +158,7 @@ def test_a_complaint_webhook_keeps_the_next_update_from_that_inbox(
     import base64
     import json
 
+    settings.ANYMAIL_ESP = "postmark"
     settings.ANYMAIL = {"WEBHOOK_SECRET": "hooks:a-long-password"}
     SupporterFactory(email="kim@example.org")
     SupporterFactory(email="lee@example.org")
