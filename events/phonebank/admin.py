@@ -40,6 +40,7 @@ from events.phonebank.models import (
 from events.phonebank.phones import phone_for_display, phone_to_e164
 from events.phonebank.selectors import callbacks_due, phonebank_results, script_steps
 from events.phonebank.services import (
+    IMPORT_CONFLICT,
     ImportFileError,
     call_list_add_supporters,
     call_list_save,
@@ -49,6 +50,7 @@ from events.phonebank.services import (
     contacts_import_confirm,
     contacts_import_preview,
     do_not_call_add,
+    import_counts,
     phonebank_results_export,
     script_save,
 )
@@ -370,12 +372,26 @@ class CallListAdmin(admin.ModelAdmin):
             if "cancel" in request.POST:
                 contacts_import_cancel(contact_import=contact_import, actor=request.user)
                 self.message_user(request, "Import cancelled: nothing was added.")
+                return redirect("admin:phonebank_calllist_change", call_list.pk)
+            choices = {
+                int(key.removeprefix("conflict-")): value
+                for key, value in request.POST.items()
+                if key.startswith("conflict-") and key.removeprefix("conflict-").isdigit()
+            }
+            try:
+                added = contacts_import_confirm(
+                    contact_import=contact_import, choices=choices, actor=request.user
+                )
+            except ValidationError as error:
+                choice_error = error.messages[0]
             else:
-                added = contacts_import_confirm(contact_import=contact_import, actor=request.user)
                 self.message_user(
                     request, f"{count_of(added, 'contact')} added to {call_list}.", messages.SUCCESS
                 )
-            return redirect("admin:phonebank_calllist_change", call_list.pk)
+                return redirect("admin:phonebank_calllist_change", call_list.pk)
+        else:
+            choices, choice_error = {}, ""
+        pending = contact_import.pending_rows
         return _page(
             self,
             request,
@@ -383,7 +399,14 @@ class CallListAdmin(admin.ModelAdmin):
             {
                 "call_list": call_list,
                 "contact_import": contact_import,
-                "sample": contact_import.pending_rows[:10],
+                "counts": import_counts(contact_import),
+                "sample": [row for row in pending if row.get("kind") != IMPORT_CONFLICT][:10],
+                "conflicts": [
+                    {**row, "choice": choices.get(row["line"], "")}
+                    for row in pending
+                    if row.get("kind") == IMPORT_CONFLICT
+                ],
+                "choice_error": choice_error,
             },
             title=f"Check the import to {call_list}",
         )

@@ -3,6 +3,9 @@
 A row is refused, with its reason, when it has no name, no number, a number that is not a
 valid UK number, no record of where or when the person agreed to be called, a number that
 is on the do-not-call list or already on the list, or the same number as an earlier row.
+A number already on file for someone else (another name) is never merged into that
+person's record: the preview shows it as a conflict and the organiser chooses, row by row,
+to keep the person on file, take the new one (the old record is erased) or skip it.
 The preview changes no list; confirming adds the valid rows (checked again at that
 moment). Both steps are audited. A 10,000-row file takes one query for the numbers already
 known and bulk inserts.
@@ -11,6 +14,7 @@ known and bulk inserts.
 import csv
 import io
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import IO
 
@@ -23,7 +27,12 @@ from campaign_site.core.models import AuditEvent
 from events.ics import LONDON
 from events.phonebank.models import CallAssignment, CallList, Contact, ContactImport, DoNotCall
 from events.phonebank.phones import phone_masked, phone_to_e164
-from events.phonebank.services.lists import assignments_add, contacts_for_numbers
+from events.phonebank.services.lists import (
+    assignments_add,
+    contacts_for_numbers,
+    is_same_person,
+)
+from events.phonebank.services.privacy import contacts_erase_number_passed_on
 from volunteers.consent import PHONE_CALLS_LABEL
 from volunteers.validators import normalise_postcode
 
@@ -42,6 +51,13 @@ COLUMNS = {
 }
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %b %Y", "%d %B %Y", "%d-%m-%Y"]
 NO_YEAR_FORMATS = ["%d %b", "%d %B", "%d/%m", "%b %d", "%B %d"]
+
+# What a kept row is: its number is not on file, on file for the same person, or on file
+# for someone else (a conflict: the organiser chooses one of CHOICES for it).
+NEW, SAME, CONFLICT = "new", "same", "conflict"
+KEEP_OLD, TAKE_NEW, SKIP = "keep", "new", "skip"
+CHOICES = (KEEP_OLD, TAKE_NEW, SKIP)
+CHANGED = "The number's record changed since the check: import this row again"
 
 
 class ImportFileError(ValidationError):
@@ -178,7 +194,7 @@ def contacts_import_preview(
             continue
         by_phone[parsed["phone"]] = line
         valid.append({**parsed, "line": line})
-    valid, refused_known = _refuse_known(call_list=call_list, rows=valid)
+    valid, refused_known = _sort_known(call_list=call_list, rows=valid)
     refused = sorted(refused + refused_known, key=lambda row: row["line"])
     contact_import = ContactImport.objects.create(
         call_list=call_list,
@@ -240,62 +256,125 @@ def _row_parse(row, columns, *, today: date, wording: str) -> tuple[dict | None,
     }, None
 
 
-def _refuse_known(*, call_list: CallList, rows: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Drop rows whose number is on the do-not-call list, already on this list, or belongs to
-    a supporter who withdrew their agreement: one query each, for the whole file."""
+def _refused(row: dict, reason: str) -> dict:
+    return {
+        "line": row["line"],
+        "reason": reason,
+        "name": row["first_name"],
+        "phone": phone_masked(row["phone"]),
+    }
+
+
+def _sort_known(*, call_list: CallList, rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Drop rows whose number is on the do-not-call list or belongs to a supporter who
+    withdrew their agreement, or is already on this list for the same person; mark the
+    others "new" (number not on file), "same" (on file for the same person) or "conflict"
+    (on file for someone else: the organiser chooses). One query each, for the whole file."""
     phones = [row["phone"] for row in rows]
     blocked = set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
+    on_file = {
+        contact.phone: contact
+        for contact in Contact.objects.filter(phone__in=phones, erased_at__isnull=True)
+        .select_related("supporter")
+        .only("first_name", "surname", "phone", "supporter_id", "supporter__phone_consent_at")
+    }
     on_list = set(
-        CallAssignment.objects.filter(call_list=call_list, contact__phone__in=phones)
-        .exclude(contact__erased_at__isnull=False)
-        .values_list("contact__phone", flat=True)
-    )
-    withdrawn = set(
-        Contact.objects.filter(
-            phone__in=phones,
-            erased_at__isnull=True,
-            supporter__isnull=False,
-            supporter__phone_consent_at__isnull=True,
-        ).values_list("phone", flat=True)
+        CallAssignment.objects.filter(
+            call_list=call_list, contact__in=[c.pk for c in on_file.values()]
+        ).values_list("contact_id", flat=True)
     )
     valid, refused = [], []
     for row in rows:
-        reason = None
+        contact = on_file.get(row["phone"])
         if row["phone"] in blocked:
-            reason = "On the do-not-call list"
-        elif row["phone"] in on_list:
-            reason = "Already on this list"
-        elif row["phone"] in withdrawn:
-            reason = "This person withdrew their agreement to be phoned"
-        if reason is None:
-            valid.append(row)
+            refused.append(_refused(row, "On the do-not-call list"))
+        elif contact is None:
+            valid.append({**row, "kind": NEW, "existing_id": None})
+        elif contact.supporter is not None and contact.supporter.phone_consent_at is None:
+            refused.append(_refused(row, "This person withdrew their agreement to be phoned"))
+        elif not is_same_person(contact, row):
+            name = f"{contact.first_name} {contact.surname}".strip()
+            valid.append({**row, "kind": CONFLICT, "existing_id": contact.pk, "existing": name})
+        elif contact.pk in on_list:
+            refused.append(_refused(row, "Already on this list"))
         else:
-            refused.append(
-                {
-                    "line": row["line"],
-                    "reason": reason,
-                    "name": row["first_name"],
-                    "phone": phone_masked(row["phone"]),
-                }
-            )
+            valid.append({**row, "kind": SAME, "existing_id": contact.pk})
     return valid, refused
+
+
+def import_counts(contact_import: ContactImport) -> dict[str, int]:
+    """What confirming the import would do: rows "new" to the campaign, "same" person
+    already on file, and "conflict" (the number is on file for someone else)."""
+    counts = {NEW: 0, SAME: 0, CONFLICT: 0}
+    for row in contact_import.pending_rows:
+        counts[row.get("kind", NEW)] += 1
+    return counts
 
 
 @transaction.atomic
 def contacts_import_confirm(
-    *, contact_import: ContactImport, actor=None, now: datetime | None = None
+    *,
+    contact_import: ContactImport,
+    choices: Mapping[int, str] | None = None,
+    actor=None,
+    now: datetime | None = None,
 ) -> int:
     """Add the import's valid rows to its list. Numbers that went on the do-not-call list
-    (or onto the list) since the preview are left out. Returns how many were added."""
+    (or onto the list) since the preview are left out.
+
+    A row whose number is on file for someone else ("conflict") needs a choice, by line:
+    KEEP_OLD puts the person on file on the list (the row's person and their agreement are
+    not added), TAKE_NEW erases the old record (privacy.contacts_erase_number_passed_on)
+    and adds the row's person with their agreement, SKIP leaves the row out. Raises
+    ValidationError (nothing changed) when a conflict has no choice. A row that became a
+    conflict, or stopped being one, since the preview is refused: import it again.
+    Returns how many contacts were added to the list."""
     now = now or timezone.now()
+    choices = choices or {}
     contact_import = ContactImport.objects.select_for_update().get(pk=contact_import.pk)
     if contact_import.status != ContactImport.Status.PREVIEW:
         raise ValidationError("This import was already confirmed or cancelled.")
+    undecided = [
+        row["line"]
+        for row in contact_import.pending_rows
+        if row.get("kind") == CONFLICT and choices.get(row["line"]) not in CHOICES
+    ]
+    if undecided:
+        lines = ", ".join(str(line) for line in undecided)
+        raise ValidationError(
+            f"Choose what to do with each number already on file for someone else "
+            f"(line {lines}): nothing has been added yet."
+        )
     call_list = contact_import.call_list
-    rows, late_refused = _refuse_known(call_list=call_list, rows=contact_import.pending_rows)
+    previewed = {row["line"]: row for row in contact_import.pending_rows}
+    rows, late_refused = _sort_known(call_list=call_list, rows=contact_import.pending_rows)
+    create, kept, passed_on = [], [], []
     for row in rows:
+        before = previewed[row["line"]]
+        if (row["kind"] == CONFLICT or before.get("kind") == CONFLICT) and (
+            row["kind"],
+            row["existing_id"],
+        ) != (before.get("kind"), before.get("existing_id")):
+            late_refused.append(_refused(row, CHANGED))
+            continue
         row["consent_at"] = datetime.fromisoformat(row["consent_at"])
-    contacts = contacts_for_numbers(rows=rows, now=now, import_batch=contact_import)
+        if row["kind"] != CONFLICT:
+            create.append(row)
+            continue
+        choice = choices[row["line"]]
+        if choice == TAKE_NEW:
+            passed_on.append(row["existing_id"])
+            create.append(row)
+        elif choice == KEEP_OLD:
+            kept.append(row["existing_id"])
+            late_refused.append(_refused(row, f"Kept {row['existing']}, on file for the number"))
+        else:
+            late_refused.append(
+                _refused(row, f"Skipped: the number is on file for {row['existing']}")
+            )
+    contacts_erase_number_passed_on(contact_ids=passed_on, now=now)
+    contacts = contacts_for_numbers(rows=create, now=now, import_batch=contact_import)
+    contacts += list(Contact.objects.filter(pk__in=kept, erased_at__isnull=True))
     added = assignments_add(call_list=call_list, contacts=contacts, now=now)
     contact_import.status = ContactImport.Status.CONFIRMED
     contact_import.pending_rows = []
@@ -306,10 +385,11 @@ def contacts_import_confirm(
     contact_import.rows_imported = added
     contact_import.confirmed_by, contact_import.confirmed_at = actor, now
     contact_import.save()
+    replaced = f", {len(passed_on)} earlier records erased for a new owner" if passed_on else ""
     audit_record(
         actor=actor,
         action=AuditEvent.Action.IMPORT,
-        what=f"Contacts imported to call list {call_list} (import #{contact_import.pk})",
+        what=f"Contacts imported to call list {call_list} (import #{contact_import.pk}{replaced})",
         rows=added,
     )
     return added

@@ -127,15 +127,35 @@ def call_list_add_supporters(
     return revived + assignments_add(call_list=call_list, contacts=contacts, now=now)
 
 
+def name_key(name: str) -> str:
+    """How two spellings of a name are compared: case and spacing do not count."""
+    return " ".join((name or "").split()).casefold()
+
+
+def is_same_person(contact: Contact, row: dict) -> bool:
+    """Is the row (first_name, surname, supporter_id) the person already on file for its
+    number? The same supporter, or the same first name and surname; a surname missing on
+    either side does not count against them."""
+    if row.get("supporter_id") and contact.supporter_id == row["supporter_id"]:
+        return True
+    if name_key(contact.first_name) != name_key(row.get("first_name", "")):
+        return False
+    surnames = name_key(contact.surname), name_key(row.get("surname", ""))
+    return surnames[0] == surnames[1] or not all(surnames)
+
+
 def contacts_for_numbers(*, rows: list[dict], now: datetime, import_batch=None) -> list[Contact]:
-    """The contact for each row's number: the existing one (a supporter is linked to it if it
-    had none) or a new one, created in bulk. One query finds the existing numbers."""
+    """The contact for each row's number: the existing one if it is the same person (a
+    supporter is linked to it if it had none) or a new one, created in bulk. A row whose
+    number is on file for someone else is left out: never merged into the other person's
+    record (an import asks the organiser first, see imports.py). One query finds the
+    existing numbers."""
     phones = [row["phone"] for row in rows]
     existing = {
         contact.phone: contact
         for contact in Contact.objects.filter(phone__in=phones, erased_at__isnull=True)
     }
-    new, link = [], []
+    new, link, found = [], [], {}
     for row in rows:
         contact = existing.get(row["phone"])
         if contact is None:
@@ -153,13 +173,16 @@ def contacts_for_numbers(*, rows: list[dict], now: datetime, import_batch=None) 
             )
             existing[row["phone"]] = contact
             new.append(contact)
+        elif not is_same_person(contact, row):
+            continue
         elif row.get("supporter_id") and contact.supporter_id is None:
             contact.supporter_id = row["supporter_id"]
             link.append(contact)
+        found[row["phone"]] = contact
     Contact.objects.bulk_create(new, batch_size=2000)
     if link:
         Contact.objects.bulk_update(link, ["supporter_id"], batch_size=2000)
-    return [existing[phone] for phone in dict.fromkeys(phones)]
+    return list(found.values())
 
 
 def assignments_add(*, call_list: CallList, contacts: list[Contact], now: datetime) -> int:

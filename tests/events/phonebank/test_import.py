@@ -31,7 +31,9 @@ HEADER = "name,phone,postcode,consent\n"
 
 
 def test_valid_rows_wait_for_confirmation_and_refused_ones_say_why(call_list, admin_user, now):
-    AssignmentFactory(call_list=call_list, contact=ContactFactory(phone="+447700900009"))
+    AssignmentFactory(
+        call_list=call_list, contact=ContactFactory(first_name="Mo", phone="+447700900009")
+    )
     do_not_call_add(phone="07700 900008")
     csv_text = HEADER + "\n".join(
         [
@@ -147,7 +149,7 @@ def test_do_not_call_holds_across_lists_and_after_a_later_import(
 
 
 def test_a_known_number_on_another_list_joins_this_one(session, script, call_list):
-    existing = ContactFactory(phone="+447700900001")
+    existing = ContactFactory(first_name="Sam", phone="+447700900001")  # the same Sam
     AssignmentFactory(contact=existing)
     preview = contacts_import_preview(
         call_list=call_list, file=HEADER + 'Sam,07700 900001,,"stall, 1 Nov 2025"\n'
