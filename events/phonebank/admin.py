@@ -321,8 +321,9 @@ class CallListAdmin(admin.ModelAdmin):
                 "submit": "Add them to the list",
                 "note": "Only supporters who ticked “The campaign may phone me about the "
                 "election” (and gave a number) are added, each with that consent as "
-                "evidence. Numbers on the do-not-call list and people already on the list "
-                "are left out.",
+                "evidence. Numbers on the do-not-call list, people already on the list and "
+                "numbers volunteers would pay extra to call (premium rate, personal "
+                "numbers, the Isle of Man and Channel Islands) are left out.",
             },
             title=f"Add supporters to {call_list}",
         )

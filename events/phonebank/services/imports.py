@@ -1,8 +1,10 @@
 """Importing contacts from a CSV file: preview first, then the organiser confirms.
 
 A row is refused, with its reason, when it has no name, no number, a number that is not a
-valid UK number, no record of where or when the person agreed to be called, a number that
-is on the do-not-call list or already on the list, or the same number as an earlier row.
+valid UK number or one volunteers must not call from their own phones (premium rate,
+personal numbers, the Crown dependencies, an extension: see phones.phone_to_e164), no
+record of where or when the person agreed to be called, a number that is on the
+do-not-call list or already on the list, or the same number as an earlier row.
 A number already on file for someone else (another name) is never merged into that
 person's record: the preview shows it as a conflict and the organiser chooses, row by row,
 to keep the person on file, take the new one (the old record is erased) or skip it.
@@ -230,7 +232,9 @@ def _row_parse(row, columns, *, today: date, wording: str) -> tuple[dict | None,
         return None, "No phone number"
     try:
         phone = phone_to_e164(phone_text)
-    except ValidationError:
+    except ValidationError as error:
+        if error.code == "phone_refused":  # a UK number volunteers must not call: say why
+            return None, error.messages[0]
         return None, "Not a valid UK phone number"
     where, when_text = _consent_parts(row, columns, today=today)
     result = {"first_name": first_name[:60], "surname": surname[:60], "phone": phone}

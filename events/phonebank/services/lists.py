@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from events.models import Event
 from events.phonebank.models import CallAssignment, CallList, Contact, DoNotCall, Script
+from events.phonebank.phones import phone_to_e164
 from volunteers.models import Consent, Supporter
 
 # The reason privacy.contacts_remove_for_supporter() gives; a new agreement undoes it.
@@ -55,6 +56,15 @@ def call_list_save(*, call_list: CallList, sessions: Iterable[Event], actor=None
     return call_list
 
 
+def is_callable_number(e164: str) -> bool:
+    """A supporter's number (the sign-up forms take any +44 number) that volunteers may call
+    from their own phones: the same rule as imports (phones.phone_to_e164)."""
+    try:
+        return phone_to_e164(e164) == e164
+    except ValidationError:
+        return False
+
+
 def postcode_district(postcode: str) -> str:
     """'DE22 1AA' -> 'DE22'; 'de22' -> 'DE22'."""
     return (postcode or "").strip().upper().split(" ")[0]
@@ -72,8 +82,9 @@ def call_list_add_supporters(
     """Put every supporter who agreed to be phoned (and has a number) on the list, narrowed
     to some postcode districts and/or to people with some interest ticked. The consent
     evidence on each contact is the supporter's own Consent record. Returns how many
-    joined the list; people already on it, or whose number is on the do-not-call list,
-    are left out."""
+    joined the list; people already on it, whose number is on the do-not-call list, is
+    not one volunteers may call (premium rate, Crown dependencies: is_callable_number) or
+    is on file for someone else, are left out."""
     now = now or timezone.now()
     unknown = [interest for interest in interests if interest not in SUPPORTER_INTERESTS]
     if unknown:
@@ -100,7 +111,9 @@ def call_list_add_supporters(
         consent_page=Subquery(latest.values("page")[:1]),
         consent_at=Subquery(latest.values("confirmed_at")[:1]),
     )
-    rows = [s for s in supporters.order_by("pk") if s.consent_wording]
+    rows = [
+        s for s in supporters.order_by("pk") if s.consent_wording and is_callable_number(s.phone)
+    ]
     contacts = contacts_for_numbers(
         rows=[
             {

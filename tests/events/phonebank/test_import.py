@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from campaign_site.core.models import AuditEvent
 from events.ics import LONDON
 from events.phonebank.models import CallAssignment, Contact, ContactImport
+from events.phonebank.phones import phone_to_e164
 from events.phonebank.services import (
     ImportFileError,
+    call_list_add_supporters,
     call_list_create,
     call_result_record,
     contact_claim_next,
@@ -24,6 +26,7 @@ from events.phonebank.services import (
 )
 from events.phonebank.services.imports import consent_date_parse
 from tests.events.phonebank.factories import AssignmentFactory, ContactFactory
+from volunteers.models import Consent, Supporter
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +227,62 @@ def test_ten_thousand_rows_in_seconds(session, script, capsys):
     # Bulk inserts: 2,000 rows a statement on PostgreSQL; SQLite (`make run`) takes at most
     # 999 values a statement, so about a hundred rows.
     assert len(confirm_queries) < (30 if connection.vendor == "postgresql" else 300)
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        ("0906 123 4567", "0906 numbers are premium rate: volunteers would pay to call them"),
+        ("0871 123 4567", "0871 numbers carry a service charge: volunteers would pay"),
+        ("0845 123 4567", "0845 numbers carry a service charge"),
+        ("070 1234 5678", "070 numbers are personal numbers that cost callers a lot"),
+        ("07624 123456", "07624 is an Isle of Man mobile: calls to it cost volunteers more"),
+        ("01534 123456", "01534 is a Jersey number"),
+        ("076 2345 6789", "076 numbers are pagers"),
+        ("07700 900219 ext 22", "Has an extension: callers cannot dial one"),
+        ("07700 900219 x22", "Has an extension"),
+        ("07700 900219 #22", "Has an extension"),
+        ("=07700 900219", "Written as a spreadsheet formula (it starts with =)"),
+        ('="07700900219"', "Written as a spreadsheet formula"),
+    ],
+)
+def test_numbers_volunteers_must_not_call_are_refused_with_the_reason(call_list, number, reason):
+    text = HEADER + f'Sam,"{number.replace(chr(34), chr(34) * 2)}",,"stall, 1 Nov 2025"\n'
+
+    preview = contacts_import_preview(call_list=call_list, file=text)
+
+    assert preview.rows_valid == 0
+    assert preview.refused[0]["reason"].startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("number", "e164"),
+    [
+        ("07700 900219", "+447700900219"),  # Ofcom drama range, as in the demo and tests
+        ("0300 123 4567", "+443001234567"),  # 03: charged as a geographic call
+        ("0345 123 4567", "+443451234567"),
+        ("0800 123 4567", "+448001234567"),  # freephone
+        ("01332 200000", "+441332200000"),
+        ("+44 20 7946 0000", "+442079460000"),
+    ],
+)
+def test_uk_mobiles_landlines_03_and_freephone_numbers_are_taken(number, e164):
+    assert phone_to_e164(number) == e164
+
+
+def test_supporters_with_numbers_volunteers_must_not_call_stay_off_the_list(call_list, now):
+    for n, phone in enumerate(["+447700900001", "+447624123456", "+449061234567"]):
+        supporter = Supporter.objects.create(
+            email=f"s{n}@example.org", name=f"Sam{n} Jones", phone=phone, phone_consent_at=now
+        )
+        Consent.objects.create(
+            supporter=supporter,
+            wants_phone_calls=True,
+            wording="The campaign may phone me about the election",
+            page="/join/",
+            confirmed_at=now,
+        )
+
+    assert call_list_add_supporters(call_list=call_list, now=now) == 1
+
+    assert list(Contact.objects.values_list("phone", flat=True)) == ["+447700900001"]
