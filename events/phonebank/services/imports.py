@@ -94,18 +94,27 @@ def _columns(headers: list[str]) -> dict[str, int]:
 
 def _text(file: IO[bytes] | IO[str] | str | bytes) -> str:
     raw = file if isinstance(file, str | bytes) else file.read()
-    if isinstance(raw, bytes):
-        if len(raw) > MAX_BYTES:
-            raise ImportFileError(f"The file is over {MAX_BYTES // (1024 * 1024)} MB.")
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                return raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        raise ImportFileError("The file is not text (save it from your spreadsheet as CSV).")
     if len(raw) > MAX_BYTES:
         raise ImportFileError(f"The file is over {MAX_BYTES // (1024 * 1024)} MB.")
-    return raw.lstrip("\ufeff")
+    text = raw if isinstance(raw, str) else _decoded(raw)
+    if "\x00" in text:
+        # PostgreSQL cannot store it, and a CSV file saved from a spreadsheet never has one:
+        # a UTF-16 or Excel file, or a damaged one.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportFileError(
+            f"The file has a NUL character in it (line {line}), so it is not a plain CSV "
+            'file. Save it from your spreadsheet as "CSV UTF-8" and try again.'
+        )
+    return text.lstrip("\ufeff")
+
+
+def _decoded(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError("The file is not text (save it from your spreadsheet as CSV).")
 
 
 def consent_date_parse(value: str, *, today: date) -> date | None:
@@ -200,7 +209,7 @@ def contacts_import_preview(
     refused = sorted(refused + refused_known, key=lambda row: row["line"])
     contact_import = ContactImport.objects.create(
         call_list=call_list,
-        filename=filename[:200],
+        filename=filename.replace("\x00", "")[:200],
         rows_total=len(valid) + len(refused),
         rows_valid=len(valid),
         rows_refused=len(refused),

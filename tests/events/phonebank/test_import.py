@@ -286,3 +286,19 @@ def test_supporters_with_numbers_volunteers_must_not_call_stay_off_the_list(call
     assert call_list_add_supporters(call_list=call_list, now=now) == 1
 
     assert list(Contact.objects.values_list("phone", flat=True)) == ["+447700900001"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        HEADER.encode() + b'Sam,07700 900001,,"stall, 1 Nov 2025"\x00\n',
+        HEADER.encode() + b'Sa\x00m,07700 900001,,"stall, 1 Nov 2025"\n',
+        b"\x00" + HEADER.encode(),
+        (HEADER + 'Sam,07700 900001,,"stall, 1 Nov 2025"\n').encode("utf-16"),
+        HEADER + 'Sam,07700 900001,,"stall\x00, 1 Nov 2025"\n',
+    ],
+)
+def test_a_file_with_a_nul_character_is_refused_and_nothing_is_stored(call_list, content):
+    with pytest.raises(ImportFileError, match="NUL character"):
+        contacts_import_preview(call_list=call_list, file=content)
+    assert ContactImport.objects.count() == 0
