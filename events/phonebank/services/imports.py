@@ -13,6 +13,7 @@ moment). Both steps are audited. A 10,000-row file takes one query for the numbe
 known and bulk inserts.
 """
 
+import calendar
 import csv
 import io
 import re
@@ -119,7 +120,9 @@ def _decoded(raw: bytes) -> str:
 
 def consent_date_parse(value: str, *, today: date) -> date | None:
     """'14 Nov', '14 November 2025', '14/11/2025', '2025-11-14' -> a date, never in the
-    future: a day and month without a year is the latest such day up to today."""
+    future: a day and month without a year is the latest such day up to today. None when
+    not understood. '29 Feb' is this year's or last year's; when neither has been (the
+    last was years ago, more likely a slip), ValidationError asks for the year."""
     value = re.sub(r"\s+", " ", (value or "").strip().rstrip("."))
     if not value:
         return None
@@ -130,11 +133,30 @@ def consent_date_parse(value: str, *, today: date) -> date | None:
             continue
     for fmt in NO_YEAR_FORMATS:
         try:
-            parsed = datetime.strptime(f"{value} {today.year}", f"{fmt} %Y").date()  # noqa: DTZ007
+            # Read in a leap year, so that 29 February is understood whatever today is.
+            day = datetime.strptime(f"{value} 2000", f"{fmt} %Y").date()  # noqa: DTZ007
         except ValueError:
             continue
-        return parsed if parsed <= today else parsed.replace(year=today.year - 1)
+        return _latest_up_to(today, month=day.month, day=day.day)
     return None
+
+
+def _latest_up_to(today: date, *, month: int, day: int) -> date:
+    """This year's day-month if it is not after today, otherwise last year's."""
+    for year in (today.year, today.year - 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:  # 29 February in a year that has none
+            continue
+        if candidate <= today:
+            return candidate
+    # Only 29 February gets here, when neither this year nor last year had one up to today.
+    last = next(y for y in range(today.year - 2, today.year - 9, -1) if calendar.isleap(y))
+    raise ValidationError(
+        f"29 Feb without a year: the last one was in {last}, years ago. "
+        f"Write the year (like 29 Feb {last})",
+        code="consent_date",
+    )
 
 
 def _consent_parts(row: list[str], columns: dict[str, int], *, today: date):
@@ -142,7 +164,11 @@ def _consent_parts(row: list[str], columns: dict[str, int], *, today: date):
     when_text = _cell(row, columns.get("consent_date"))
     if not when_text and "," in where:
         head, _, tail = where.rpartition(",")
-        if consent_date_parse(tail, today=today):
+        try:
+            is_date = consent_date_parse(tail, today=today) is not None
+        except ValidationError:  # a date, but one to ask about: _row_parse says why
+            is_date = True
+        if is_date:
             where, when_text = head.strip(), tail.strip()
     return where, when_text
 
@@ -251,7 +277,10 @@ def _row_parse(row, columns, *, today: date, wording: str) -> tuple[dict | None,
         return result, "No consent source (where they agreed to be called)"
     if not when_text:
         return result, "No date for when they agreed to be called"
-    when = consent_date_parse(when_text, today=today)
+    try:
+        when = consent_date_parse(when_text, today=today)
+    except ValidationError as error:
+        return result, error.messages[0]
     if when is None:
         return result, f'Date "{when_text[:20]}" not understood (write it like 14 Nov 2025)'
     if when > today:

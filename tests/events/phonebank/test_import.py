@@ -302,3 +302,34 @@ def test_a_file_with_a_nul_character_is_refused_and_nothing_is_stored(call_list,
     with pytest.raises(ImportFileError, match="NUL character"):
         contacts_import_preview(call_list=call_list, file=content)
     assert ContactImport.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("29 Feb", date(2028, 3, 10), date(2028, 2, 29)),
+        ("29 Feb", date(2028, 2, 29), date(2028, 2, 29)),
+        ("29/02", date(2029, 1, 10), date(2028, 2, 29)),  # last year's
+        ("29 February", date(2029, 12, 31), date(2028, 2, 29)),
+        ("28 Feb", date(2028, 1, 15), date(2027, 2, 28)),
+        ("1 Mar", date(2028, 2, 29), date(2027, 3, 1)),
+    ],
+)
+def test_a_day_and_month_is_the_latest_such_day_up_to_today(text, today, expected):
+    assert consent_date_parse(text, today=today) == expected
+
+
+@pytest.mark.parametrize("today", [date(2028, 1, 1), date(2028, 2, 28), date(2027, 6, 1)])
+def test_29_february_years_ago_asks_for_the_year(today):
+    with pytest.raises(ValidationError, match=r"Write the year \(like 29 Feb 2024\)"):
+        consent_date_parse("29 Feb", today=today)
+
+
+def test_29_february_in_january_of_a_leap_year_is_refused_not_a_crash(call_list):
+    text = HEADER + 'Sam,07700 900001,,"stall, 29 Feb"\nAli,07700 900002,,"stall, 2 Jan"\n'
+    now = datetime(2028, 1, 15, 12, tzinfo=LONDON)
+
+    preview = contacts_import_preview(call_list=call_list, file=text, now=now)
+
+    assert preview.rows_valid == 1 and preview.pending_rows[0]["first_name"] == "Ali"
+    assert preview.refused[0]["reason"].startswith("29 Feb without a year: the last one was")
