@@ -508,6 +508,7 @@ class ContactAdmin(ReadOnlyAdmin):
         "consent_text",
         "consent_where",
         "consent_at",
+        "further_agreements",
         "created_at",
         "erased_at",
     ]
@@ -521,6 +522,19 @@ class ContactAdmin(ReadOnlyAdmin):
     @admin.display(description="phone", ordering="phone")
     def phone_number(self, contact):
         return phone_for_display(contact.phone)
+
+    @admin.display(description="agreed again")
+    def further_agreements(self, contact):
+        from django.utils.html import format_html_join
+
+        return format_html_join(
+            "\n",
+            "<div>{}, {} ({})</div>",
+            (
+                (c.consent_where, f"{c.consent_at:%d %b %Y}", c.import_batch or "import")
+                for c in contact.further_consents.select_related("import_batch")
+            ),
+        )
 
     @admin.display(description="from")
     def came_from(self, contact):

@@ -28,7 +28,14 @@ from django.utils import timezone
 from campaign_site.core.audit import audit_record
 from campaign_site.core.models import AuditEvent
 from events.ics import LONDON
-from events.phonebank.models import CallAssignment, CallList, Contact, ContactImport, DoNotCall
+from events.phonebank.models import (
+    CallAssignment,
+    CallList,
+    Contact,
+    ContactConsent,
+    ContactImport,
+    DoNotCall,
+)
 from events.phonebank.phones import phone_masked, phone_to_e164
 from events.phonebank.services.lists import (
     assignments_add,
@@ -310,7 +317,8 @@ def _refused(row: dict, reason: str) -> dict:
 def _sort_known(*, call_list: CallList, rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """Drop rows whose number is on the do-not-call list or belongs to a supporter who
     withdrew their agreement, or is already on this list for the same person; mark the
-    others "new" (number not on file), "same" (on file for the same person) or "conflict"
+    others "new" (number not on file), "same" (on file for the same person: their
+    agreement in this file is kept as a ContactConsent) or "conflict"
     (on file for someone else: the organiser chooses). One query each, for the whole file."""
     phones = [row["phone"] for row in rows]
     blocked = set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
@@ -416,6 +424,12 @@ def contacts_import_confirm(
             )
     contacts_erase_number_passed_on(contact_ids=passed_on, now=now)
     contacts = contacts_for_numbers(rows=create, now=now, import_batch=contact_import)
+    _further_consents_keep(
+        rows=[row for row in create if row["kind"] == SAME],
+        contacts=contacts,
+        contact_import=contact_import,
+        now=now,
+    )
     contacts += list(Contact.objects.filter(pk__in=kept, erased_at__isnull=True))
     added = assignments_add(call_list=call_list, contacts=contacts, now=now)
     contact_import.status = ContactImport.Status.CONFIRMED
@@ -435,6 +449,37 @@ def contacts_import_confirm(
         rows=added,
     )
     return added
+
+
+def _further_consents_keep(
+    *, rows: list[dict], contacts: list[Contact], contact_import: ContactImport, now: datetime
+) -> None:
+    """The agreement on each row for a person already on file is kept beside theirs
+    (unless it is the same evidence again, as when one sheet is imported to two lists)."""
+    by_phone = {contact.phone: contact for contact in contacts}
+    rows = [row for row in rows if row["phone"] in by_phone]
+    known = {
+        (c.contact_id, c.consent_text, c.consent_where, c.consent_at)
+        for c in ContactConsent.objects.filter(contact__in=[by_phone[r["phone"]] for r in rows])
+    }
+    known |= {(c.pk, c.consent_text, c.consent_where, c.consent_at) for c in contacts}
+    further = []
+    for row in rows:
+        contact = by_phone[row["phone"]]
+        evidence = (contact.pk, row["consent_text"], row["consent_where"], row["consent_at"])
+        if evidence not in known:
+            known.add(evidence)
+            further.append(
+                ContactConsent(
+                    contact=contact,
+                    consent_text=row["consent_text"],
+                    consent_where=row["consent_where"],
+                    consent_at=row["consent_at"],
+                    import_batch=contact_import,
+                    created_at=now,
+                )
+            )
+    ContactConsent.objects.bulk_create(further, batch_size=2000)
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from events.phonebank.models import (
     CallerSuspension,
     CallRecord,
     Contact,
+    ContactConsent,
     ContactImport,
     DoNotCall,
     OpinionAnswer,
@@ -68,6 +69,7 @@ def _contacts_erase(contacts: QuerySet, *, now: datetime, reason: str = "Erased"
     contacts = Contact.objects.filter(pk__in=ids)
     _take_off_lists(contacts, reason=reason)
     OpinionAnswer.objects.filter(record__contact_id__in=ids).delete()
+    ContactConsent.objects.filter(contact_id__in=ids).delete()
     CallAnswer.objects.filter(record__contact_id__in=ids).delete()
     CallRecord.objects.filter(contact_id__in=ids).exclude(notes="").update(notes="")
     return contacts.update(

@@ -7,8 +7,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from events.phonebank.models import CallAssignment, Contact, ContactImport
-from events.phonebank.services import call_list_add_supporters, contact_claim_next
+from events.phonebank.models import CallAssignment, Contact, ContactConsent, ContactImport
+from events.phonebank.services import (
+    call_list_add_supporters,
+    call_list_create,
+    contact_claim_next,
+)
 from tests.events.phonebank.factories import AssignmentFactory, ContactFactory
 from tests.support.admin import sign_in_with_two_factor
 from volunteers.models import Consent, Supporter
@@ -82,6 +86,9 @@ def test_taking_the_new_person_erases_the_old_record_and_keeps_her_agreement(
     organiser, call_list, on_file, make_caller, now
 ):
     brian, elsewhere, pat = on_file
+    ContactConsent.objects.create(
+        contact=brian, consent_text="x", consent_where="fete", consent_at=now
+    )
     preview_url = upload(organiser, call_list)
 
     response = organiser.post(preview_url, {"confirm": "1", "conflict-2": "new"})
@@ -102,7 +109,11 @@ def test_taking_the_new_person_erases_the_old_record_and_keeps_her_agreement(
     )
     assert on_list == {"Alice", "Cara", "Dan", "Eve", "Pat"}
     pat.refresh_from_db()
-    assert pat.first_name == "Pat"  # the same person: the record on file is used
+    assert pat.first_name == "Pat"  # the same person: the record on file is used...
+    assert pat.consent_where == "street stall, Allestree"
+    again = pat.further_consents.get()  # ...and the file's agreement is kept beside it
+    assert (again.consent_where, again.consent_at.day) == ("street stall", 28)
+    assert not ContactConsent.objects.filter(contact=brian).exists()  # erased with him
     later = now + timedelta(minutes=5)
     called = {
         contact_claim_next(caller=make_caller(), call_list=call_list, now=later).contact.first_name
@@ -176,3 +187,19 @@ def test_a_supporter_is_not_put_onto_someone_elses_record(call_list, now):
     brian.refresh_from_db()
     assert brian.supporter is None
     assert not CallAssignment.objects.filter(call_list=call_list).exists()
+
+
+def test_the_same_agreement_imported_to_a_second_list_is_kept_once(
+    organiser, call_list, on_file, session, script
+):
+    _, _, pat = on_file
+    second = call_list_create(name="Second", script=script, sessions=[session])
+    for target in (call_list, second):
+        organiser.post(upload(organiser, target), {"confirm": "1", "conflict-2": "skip"})
+
+    assert CallAssignment.objects.filter(contact=pat).count() == 2
+    assert pat.further_consents.count() == 1
+    assert not ContactConsent.objects.exclude(contact=pat).exists()  # Cara's is her own
+    page = organiser.get(f"/admin/phonebank/contact/{pat.pk}/change/")
+    assert page.status_code == 200
+    assert "street stall, 28 Nov 2025" in page.content.decode()
