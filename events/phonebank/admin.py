@@ -50,6 +50,7 @@ from events.phonebank.services import (
     contacts_import_confirm,
     contacts_import_preview,
     do_not_call_add,
+    import_conflicts,
     import_counts,
     phonebank_results_export,
     script_save,
@@ -404,8 +405,7 @@ class CallListAdmin(admin.ModelAdmin):
                 "sample": [row for row in pending if row.get("kind") != IMPORT_CONFLICT][:10],
                 "conflicts": [
                     {**row, "choice": choices.get(row["line"], "")}
-                    for row in pending
-                    if row.get("kind") == IMPORT_CONFLICT
+                    for row in import_conflicts(contact_import)
                 ],
                 "choice_error": choice_error,
             },

@@ -44,6 +44,9 @@ Imports (organisers with phonebank.import_contacts)
         "keep" (the person on file goes on the list; the row is not added), "new" (the old
         record is erased, the row's person added with their agreement) or "skip";
         ValidationError, nothing changed, when one is missing. Never merged silently.
+    import_conflicts(contact_import: ContactImport) -> list[dict]
+        The conflict rows, each with `existing`: the name on file now (not stored in the
+        import, so an erasure leaves nothing behind).
     import_counts(contact_import: ContactImport) -> dict[str, int]
         What confirming would do: {"new": .., "same": .. (already on file, same person),
         "conflict": ..}.
@@ -161,6 +164,7 @@ from events.phonebank.services.imports import (
     contacts_import_cancel,
     contacts_import_confirm,
     contacts_import_preview,
+    import_conflicts,
     import_counts,
 )
 from events.phonebank.services.lists import (
@@ -208,6 +212,7 @@ __all__ = [
     "contacts_import_preview",
     "contacts_remove_for_supporter",
     "do_not_call_add",
+    "import_conflicts",
     "import_counts",
     "opinion_answers_erase_due",
     "phonebank_results_export",

@@ -343,8 +343,9 @@ def _sort_known(*, call_list: CallList, rows: list[dict]) -> tuple[list[dict], l
         elif contact.supporter is not None and contact.supporter.phone_consent_at is None:
             refused.append(_refused(row, "This person withdrew their agreement to be phoned"))
         elif not is_same_person(contact, row):
-            name = f"{contact.first_name} {contact.surname}".strip()
-            valid.append({**row, "kind": CONFLICT, "existing_id": contact.pk, "existing": name})
+            # The other person's name is not copied here: it is looked up when shown
+            # (import_conflicts), so erasing them leaves nothing of theirs in the import.
+            valid.append({**row, "kind": CONFLICT, "existing_id": contact.pk})
         elif contact.pk in on_list:
             refused.append(_refused(row, "Already on this list"))
         else:
@@ -359,6 +360,19 @@ def import_counts(contact_import: ContactImport) -> dict[str, int]:
     for row in contact_import.pending_rows:
         counts[row.get("kind", NEW)] += 1
     return counts
+
+
+def import_conflicts(contact_import: ContactImport) -> list[dict]:
+    """The rows of a preview whose number is on file for someone else, each with
+    `existing`: that person's name as it is now (one query)."""
+    rows = [row for row in contact_import.pending_rows if row.get("kind") == CONFLICT]
+    names = {
+        contact.pk: f"{contact.first_name} {contact.surname}".strip()
+        for contact in Contact.objects.filter(
+            pk__in=[row["existing_id"] for row in rows], erased_at__isnull=True
+        )
+    }
+    return [{**row, "existing": names.get(row["existing_id"], "(erased)")} for row in rows]
 
 
 @transaction.atomic
@@ -417,11 +431,9 @@ def contacts_import_confirm(
             create.append(row)
         elif choice == KEEP_OLD:
             kept.append(row["existing_id"])
-            late_refused.append(_refused(row, f"Kept {row['existing']}, on file for the number"))
+            late_refused.append(_refused(row, "Kept the person on file for this number"))
         else:
-            late_refused.append(
-                _refused(row, f"Skipped: the number is on file for {row['existing']}")
-            )
+            late_refused.append(_refused(row, "Skipped: the number is on file for someone else"))
     contacts_erase_number_passed_on(contact_ids=passed_on, now=now)
     contacts = contacts_for_numbers(rows=create, now=now, import_batch=contact_import)
     _further_consents_keep(

@@ -71,6 +71,7 @@ def test_the_check_says_what_will_happen_and_a_conflict_needs_a_choice(
     assert "<strong>1</strong> conflict (the number is on file for someone else" in page
     assert "Brian Brown" in page and 'name="conflict-2"' in page
     assert "5 can be added" not in page
+    assert "Brian" not in str(ContactImport.objects.get().pending_rows)  # looked up, not kept
 
     # Confirming without a choice changes nothing and says why.
     response = organiser.post(preview_url, {"confirm": "1"})
@@ -135,9 +136,10 @@ def test_keeping_the_old_person_adds_him_without_her_agreement(organiser, call_l
     assert CallAssignment.objects.filter(call_list=call_list, contact=brian).exists()
     contact_import = ContactImport.objects.get()
     assert contact_import.rows_imported == 5
-    assert {"line": 2, "reason": "Kept Brian Brown, on file for the number"}.items() <= (
+    assert {"line": 2, "reason": "Kept the person on file for this number"}.items() <= (
         contact_import.refused[0].items()
     )
+    assert "Brian" not in str(contact_import.refused)  # nothing of his kept in the import
 
 
 def test_skipping_the_row_adds_nobody_for_that_number(organiser, call_list, on_file):
