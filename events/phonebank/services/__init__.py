@@ -138,6 +138,7 @@ Reads for the caller's screen and admin are in events/phonebank/selectors.py and
 events/phonebank/caller_selectors.py; when the screen is open, events/phonebank/hours.py.
 """
 
+from events.phonebank.import_file import ImportFileError
 from events.phonebank.services.calling import (
     call_holds_expire,
     call_result_change,
@@ -160,7 +161,6 @@ from events.phonebank.services.imports import (
     CONFLICT as IMPORT_CONFLICT,
 )
 from events.phonebank.services.imports import (
-    ImportFileError,
     contacts_import_cancel,
     contacts_import_confirm,
     contacts_import_preview,

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from campaign_site.core.models import AuditEvent
 from events.ics import LONDON
+from events.phonebank.import_file import consent_date_parse
 from events.phonebank.models import CallAssignment, Contact, ContactImport
 from events.phonebank.phones import phone_to_e164
 from events.phonebank.services import (
@@ -24,7 +25,6 @@ from events.phonebank.services import (
     contacts_import_preview,
     do_not_call_add,
 )
-from events.phonebank.services.imports import consent_date_parse
 from tests.events.phonebank.factories import AssignmentFactory, ContactFactory
 from volunteers.models import Consent, Supporter
 
