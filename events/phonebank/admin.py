@@ -40,6 +40,7 @@ from events.phonebank.models import (
 from events.phonebank.phones import phone_for_display, phone_to_e164
 from events.phonebank.selectors import callbacks_due, phonebank_results, script_steps
 from events.phonebank.services import (
+    IMPORT_CONFLICT,
     ImportFileError,
     call_list_add_supporters,
     call_list_save,
@@ -49,6 +50,8 @@ from events.phonebank.services import (
     contacts_import_confirm,
     contacts_import_preview,
     do_not_call_add,
+    import_conflicts,
+    import_counts,
     phonebank_results_export,
     script_save,
 )
@@ -319,8 +322,9 @@ class CallListAdmin(admin.ModelAdmin):
                 "submit": "Add them to the list",
                 "note": "Only supporters who ticked “The campaign may phone me about the "
                 "election” (and gave a number) are added, each with that consent as "
-                "evidence. Numbers on the do-not-call list and people already on the list "
-                "are left out.",
+                "evidence. Numbers on the do-not-call list, people already on the list and "
+                "numbers volunteers would pay extra to call (premium rate, personal "
+                "numbers, the Isle of Man and Channel Islands) are left out.",
             },
             title=f"Add supporters to {call_list}",
         )
@@ -370,12 +374,26 @@ class CallListAdmin(admin.ModelAdmin):
             if "cancel" in request.POST:
                 contacts_import_cancel(contact_import=contact_import, actor=request.user)
                 self.message_user(request, "Import cancelled: nothing was added.")
+                return redirect("admin:phonebank_calllist_change", call_list.pk)
+            choices = {
+                int(key.removeprefix("conflict-")): value
+                for key, value in request.POST.items()
+                if key.startswith("conflict-") and key.removeprefix("conflict-").isdigit()
+            }
+            try:
+                added = contacts_import_confirm(
+                    contact_import=contact_import, choices=choices, actor=request.user
+                )
+            except ValidationError as error:
+                choice_error = error.messages[0]
             else:
-                added = contacts_import_confirm(contact_import=contact_import, actor=request.user)
                 self.message_user(
                     request, f"{count_of(added, 'contact')} added to {call_list}.", messages.SUCCESS
                 )
-            return redirect("admin:phonebank_calllist_change", call_list.pk)
+                return redirect("admin:phonebank_calllist_change", call_list.pk)
+        else:
+            choices, choice_error = {}, ""
+        pending = contact_import.pending_rows
         return _page(
             self,
             request,
@@ -383,7 +401,13 @@ class CallListAdmin(admin.ModelAdmin):
             {
                 "call_list": call_list,
                 "contact_import": contact_import,
-                "sample": contact_import.pending_rows[:10],
+                "counts": import_counts(contact_import),
+                "sample": [row for row in pending if row.get("kind") != IMPORT_CONFLICT][:10],
+                "conflicts": [
+                    {**row, "choice": choices.get(row["line"], "")}
+                    for row in import_conflicts(contact_import)
+                ],
+                "choice_error": choice_error,
             },
             title=f"Check the import to {call_list}",
         )
@@ -484,6 +508,7 @@ class ContactAdmin(ReadOnlyAdmin):
         "consent_text",
         "consent_where",
         "consent_at",
+        "further_agreements",
         "created_at",
         "erased_at",
     ]
@@ -497,6 +522,19 @@ class ContactAdmin(ReadOnlyAdmin):
     @admin.display(description="phone", ordering="phone")
     def phone_number(self, contact):
         return phone_for_display(contact.phone)
+
+    @admin.display(description="agreed again")
+    def further_agreements(self, contact):
+        from django.utils.html import format_html_join
+
+        return format_html_join(
+            "\n",
+            "<div>{}, {} ({})</div>",
+            (
+                (c.consent_where, f"{c.consent_at:%d %b %Y}", c.import_batch or "import")
+                for c in contact.further_consents.select_related("import_batch")
+            ),
+        )
 
     @admin.display(description="from")
     def came_from(self, contact):

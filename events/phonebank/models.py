@@ -265,6 +265,28 @@ class Contact(models.Model):
         return self.postcode.split(" ")[0] if self.postcode else ""
 
 
+class ContactConsent(models.Model):
+    """A further agreement from a person already on file: an import row for the same person
+    (a later street stall sheet). The contact's own fields hold the first evidence; these
+    are kept beside it, and erased with it."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="further_consents")
+    consent_text = models.TextField("what they agreed to")
+    consent_where = models.CharField("where they agreed", max_length=200)
+    consent_at = models.DateTimeField("when they agreed")
+    import_batch = models.ForeignKey(
+        ContactImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["contact", "consent_at"]
+        verbose_name = "further agreement of a contact"
+
+    def __str__(self) -> str:
+        return f"{self.consent_where}, {self.consent_at:%d %b %Y}"
+
+
 class DoNotCall(models.Model):
     """A number never to be called again, from any list, whatever a later import says."""
 

@@ -35,10 +35,21 @@ Imports (organisers with phonebank.import_contacts)
         matched loosely), stores the valid rows as pending and lists refused ones
         (contact_import.refused: [{line, reason, name, phone (masked)}]). Changes no list.
         Raises ImportFileError (a ValidationError) when the file as a whole is unusable.
-    contacts_import_confirm(*, contact_import: ContactImport, actor: User | None = None,
-                            now: datetime | None = None) -> int
+    contacts_import_confirm(*, contact_import: ContactImport,
+                            choices: Mapping[int, str] | None = None,
+                            actor: User | None = None, now: datetime | None = None) -> int
         Adds the valid rows to the list (re-checking the do-not-call list and duplicates
-        at that moment); returns how many were added. Audited.
+        at that moment); returns how many were added. Audited. A row whose number is on
+        file for someone else (kind "conflict" in pending_rows) needs a choice by line:
+        "keep" (the person on file goes on the list; the row is not added), "new" (the old
+        record is erased, the row's person added with their agreement) or "skip";
+        ValidationError, nothing changed, when one is missing. Never merged silently.
+    import_conflicts(contact_import: ContactImport) -> list[dict]
+        The conflict rows, each with `existing`: the name on file now (not stored in the
+        import, so an erasure leaves nothing behind).
+    import_counts(contact_import: ContactImport) -> dict[str, int]
+        What confirming would do: {"new": .., "same": .. (already on file, same person),
+        "conflict": ..}.
     contacts_import_cancel(*, contact_import: ContactImport, actor: User | None = None) -> None
 
 Do not call
@@ -127,6 +138,7 @@ Reads for the caller's screen and admin are in events/phonebank/selectors.py and
 events/phonebank/caller_selectors.py; when the screen is open, events/phonebank/hours.py.
 """
 
+from events.phonebank.import_file import ImportFileError
 from events.phonebank.services.calling import (
     call_holds_expire,
     call_result_change,
@@ -146,10 +158,14 @@ from events.phonebank.services.errors import (
 from events.phonebank.services.exports import phonebank_results_export
 from events.phonebank.services.hours import phonebank_settings_update
 from events.phonebank.services.imports import (
-    ImportFileError,
+    CONFLICT as IMPORT_CONFLICT,
+)
+from events.phonebank.services.imports import (
     contacts_import_cancel,
     contacts_import_confirm,
     contacts_import_preview,
+    import_conflicts,
+    import_counts,
 )
 from events.phonebank.services.lists import (
     call_list_add_supporters,
@@ -176,6 +192,7 @@ __all__ = [
     "phonebank_settings_update",
     "CallerNotAllowed",
     "ContactNotHeld",
+    "IMPORT_CONFLICT",
     "ImportFileError",
     "PhonebankError",
     "ResultNotChangeable",
@@ -195,6 +212,8 @@ __all__ = [
     "contacts_import_preview",
     "contacts_remove_for_supporter",
     "do_not_call_add",
+    "import_conflicts",
+    "import_counts",
     "opinion_answers_erase_due",
     "phonebank_results_export",
     "phonebank_retention_erase_due",

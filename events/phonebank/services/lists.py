@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from events.models import Event
 from events.phonebank.models import CallAssignment, CallList, Contact, DoNotCall, Script
+from events.phonebank.phones import phone_to_e164
 from volunteers.models import Consent, Supporter
 
 # The reason privacy.contacts_remove_for_supporter() gives; a new agreement undoes it.
@@ -55,6 +56,15 @@ def call_list_save(*, call_list: CallList, sessions: Iterable[Event], actor=None
     return call_list
 
 
+def is_callable_number(e164: str) -> bool:
+    """A supporter's number (the sign-up forms take any +44 number) that volunteers may call
+    from their own phones: the same rule as imports (phones.phone_to_e164)."""
+    try:
+        return phone_to_e164(e164) == e164
+    except ValidationError:
+        return False
+
+
 def postcode_district(postcode: str) -> str:
     """'DE22 1AA' -> 'DE22'; 'de22' -> 'DE22'."""
     return (postcode or "").strip().upper().split(" ")[0]
@@ -72,8 +82,9 @@ def call_list_add_supporters(
     """Put every supporter who agreed to be phoned (and has a number) on the list, narrowed
     to some postcode districts and/or to people with some interest ticked. The consent
     evidence on each contact is the supporter's own Consent record. Returns how many
-    joined the list; people already on it, or whose number is on the do-not-call list,
-    are left out."""
+    joined the list; people already on it, whose number is on the do-not-call list, is
+    not one volunteers may call (premium rate, Crown dependencies: is_callable_number) or
+    is on file for someone else, are left out."""
     now = now or timezone.now()
     unknown = [interest for interest in interests if interest not in SUPPORTER_INTERESTS]
     if unknown:
@@ -100,7 +111,9 @@ def call_list_add_supporters(
         consent_page=Subquery(latest.values("page")[:1]),
         consent_at=Subquery(latest.values("confirmed_at")[:1]),
     )
-    rows = [s for s in supporters.order_by("pk") if s.consent_wording]
+    rows = [
+        s for s in supporters.order_by("pk") if s.consent_wording and is_callable_number(s.phone)
+    ]
     contacts = contacts_for_numbers(
         rows=[
             {
@@ -127,15 +140,35 @@ def call_list_add_supporters(
     return revived + assignments_add(call_list=call_list, contacts=contacts, now=now)
 
 
+def name_key(name: str) -> str:
+    """How two spellings of a name are compared: case and spacing do not count."""
+    return " ".join((name or "").split()).casefold()
+
+
+def is_same_person(contact: Contact, row: dict) -> bool:
+    """Is the row (first_name, surname, supporter_id) the person already on file for its
+    number? The same supporter, or the same first name and surname; a surname missing on
+    either side does not count against them."""
+    if row.get("supporter_id") and contact.supporter_id == row["supporter_id"]:
+        return True
+    if name_key(contact.first_name) != name_key(row.get("first_name", "")):
+        return False
+    surnames = name_key(contact.surname), name_key(row.get("surname", ""))
+    return surnames[0] == surnames[1] or not all(surnames)
+
+
 def contacts_for_numbers(*, rows: list[dict], now: datetime, import_batch=None) -> list[Contact]:
-    """The contact for each row's number: the existing one (a supporter is linked to it if it
-    had none) or a new one, created in bulk. One query finds the existing numbers."""
+    """The contact for each row's number: the existing one if it is the same person (a
+    supporter is linked to it if it had none) or a new one, created in bulk. A row whose
+    number is on file for someone else is left out: never merged into the other person's
+    record (an import asks the organiser first, see imports.py). One query finds the
+    existing numbers."""
     phones = [row["phone"] for row in rows]
     existing = {
         contact.phone: contact
         for contact in Contact.objects.filter(phone__in=phones, erased_at__isnull=True)
     }
-    new, link = [], []
+    new, link, found = [], [], {}
     for row in rows:
         contact = existing.get(row["phone"])
         if contact is None:
@@ -153,13 +186,16 @@ def contacts_for_numbers(*, rows: list[dict], now: datetime, import_batch=None) 
             )
             existing[row["phone"]] = contact
             new.append(contact)
+        elif not is_same_person(contact, row):
+            continue
         elif row.get("supporter_id") and contact.supporter_id is None:
             contact.supporter_id = row["supporter_id"]
             link.append(contact)
+        found[row["phone"]] = contact
     Contact.objects.bulk_create(new, batch_size=2000)
     if link:
         Contact.objects.bulk_update(link, ["supporter_id"], batch_size=2000)
-    return [existing[phone] for phone in dict.fromkeys(phones)]
+    return list(found.values())
 
 
 def assignments_add(*, call_list: CallList, contacts: list[Contact], now: datetime) -> int:

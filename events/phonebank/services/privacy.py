@@ -23,6 +23,7 @@ from events.phonebank.models import (
     CallerSuspension,
     CallRecord,
     Contact,
+    ContactConsent,
     ContactImport,
     DoNotCall,
     OpinionAnswer,
@@ -61,13 +62,14 @@ def contacts_remove_for_supporter(
     return _take_off_lists(contacts, reason=reason)
 
 
-def _contacts_erase(contacts: QuerySet, *, now: datetime) -> int:
+def _contacts_erase(contacts: QuerySet, *, now: datetime, reason: str = "Erased") -> int:
     ids = list(contacts.filter(erased_at__isnull=True).values_list("pk", flat=True))
     if not ids:
         return 0
     contacts = Contact.objects.filter(pk__in=ids)
-    _take_off_lists(contacts, reason="Erased")
+    _take_off_lists(contacts, reason=reason)
     OpinionAnswer.objects.filter(record__contact_id__in=ids).delete()
+    ContactConsent.objects.filter(contact_id__in=ids).delete()
     CallAnswer.objects.filter(record__contact_id__in=ids).delete()
     CallRecord.objects.filter(contact_id__in=ids).exclude(notes="").update(notes="")
     return contacts.update(
@@ -94,6 +96,21 @@ def contacts_erase_for_supporter(*, supporter_id: int, now: datetime | None = No
         reason__in=[DoNotCall.Reason.ASKED, DoNotCall.Reason.ORGANISER]
     ).delete()
     return _contacts_erase(contacts, now=now)
+
+
+NUMBER_PASSED_ON = "The number now belongs to someone else"
+
+
+@transaction.atomic
+def contacts_erase_number_passed_on(*, contact_ids: list[int], now: datetime) -> int:
+    """The organiser says these contacts' numbers now belong to someone else (an import,
+    "take the new person"): the old records are erased as on a supporter's erasure (off
+    every list, answers and notes about them gone, the number free for its new owner),
+    so nobody is called by the old person's name or with their agreement. The counts of
+    calls made stay. Returns the contacts erased."""
+    return _contacts_erase(
+        Contact.objects.filter(pk__in=contact_ids), now=now, reason=NUMBER_PASSED_ON
+    )
 
 
 def _retention_date(now: datetime):

@@ -152,6 +152,18 @@ def test_a_file_that_is_not_usable_is_explained_next_to_the_field(staff, call_li
     assert "phone column" in response.content.decode()
 
 
+def test_a_file_with_a_nul_character_is_explained_not_a_server_error(staff, call_list):
+    client, _ = staff("Organiser")
+    csv_bytes = b'name,phone,postcode,consent\nSa\x00m,07700 900001,,"stall, 14 Nov"\n'
+    response = client.post(
+        f"/admin/phonebank/calllist/{call_list.pk}/import/",
+        {"file": SimpleUploadedFile("stall.csv", csv_bytes), "consent_wording": "x"},
+    )
+    assert response.status_code == 200
+    assert "NUL character in it (line 2)" in response.content.decode()
+    assert not ContactImport.objects.exists()
+
+
 def test_the_data_manager_exports_but_cannot_import(staff, call_list, client):
     client, _ = staff("Data manager")
     assert client.get(f"/admin/phonebank/calllist/{call_list.pk}/import/").status_code == 403

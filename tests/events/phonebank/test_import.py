@@ -11,9 +11,12 @@ from django.test.utils import CaptureQueriesContext
 
 from campaign_site.core.models import AuditEvent
 from events.ics import LONDON
+from events.phonebank.import_file import consent_date_parse
 from events.phonebank.models import CallAssignment, Contact, ContactImport
+from events.phonebank.phones import phone_to_e164
 from events.phonebank.services import (
     ImportFileError,
+    call_list_add_supporters,
     call_list_create,
     call_result_record,
     contact_claim_next,
@@ -22,8 +25,8 @@ from events.phonebank.services import (
     contacts_import_preview,
     do_not_call_add,
 )
-from events.phonebank.services.imports import consent_date_parse
 from tests.events.phonebank.factories import AssignmentFactory, ContactFactory
+from volunteers.models import Consent, Supporter
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +34,9 @@ HEADER = "name,phone,postcode,consent\n"
 
 
 def test_valid_rows_wait_for_confirmation_and_refused_ones_say_why(call_list, admin_user, now):
-    AssignmentFactory(call_list=call_list, contact=ContactFactory(phone="+447700900009"))
+    AssignmentFactory(
+        call_list=call_list, contact=ContactFactory(first_name="Mo", phone="+447700900009")
+    )
     do_not_call_add(phone="07700 900008")
     csv_text = HEADER + "\n".join(
         [
@@ -147,7 +152,7 @@ def test_do_not_call_holds_across_lists_and_after_a_later_import(
 
 
 def test_a_known_number_on_another_list_joins_this_one(session, script, call_list):
-    existing = ContactFactory(phone="+447700900001")
+    existing = ContactFactory(first_name="Sam", phone="+447700900001")  # the same Sam
     AssignmentFactory(contact=existing)
     preview = contacts_import_preview(
         call_list=call_list, file=HEADER + 'Sam,07700 900001,,"stall, 1 Nov 2025"\n'
@@ -222,3 +227,109 @@ def test_ten_thousand_rows_in_seconds(session, script, capsys):
     # Bulk inserts: 2,000 rows a statement on PostgreSQL; SQLite (`make run`) takes at most
     # 999 values a statement, so about a hundred rows.
     assert len(confirm_queries) < (30 if connection.vendor == "postgresql" else 300)
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        ("0906 123 4567", "0906 numbers are premium rate: volunteers would pay to call them"),
+        ("0871 123 4567", "0871 numbers carry a service charge: volunteers would pay"),
+        ("0845 123 4567", "0845 numbers carry a service charge"),
+        ("070 1234 5678", "070 numbers are personal numbers that cost callers a lot"),
+        ("07624 123456", "07624 is an Isle of Man mobile: calls to it cost volunteers more"),
+        ("01534 123456", "01534 is a Jersey number"),
+        ("076 2345 6789", "076 numbers are pagers"),
+        ("07700 900219 ext 22", "Has an extension: callers cannot dial one"),
+        ("07700 900219 x22", "Has an extension"),
+        ("07700 900219 #22", "Has an extension"),
+        ("=07700 900219", "Written as a spreadsheet formula (it starts with =)"),
+        ('="07700900219"', "Written as a spreadsheet formula"),
+    ],
+)
+def test_numbers_volunteers_must_not_call_are_refused_with_the_reason(call_list, number, reason):
+    text = HEADER + f'Sam,"{number.replace(chr(34), chr(34) * 2)}",,"stall, 1 Nov 2025"\n'
+
+    preview = contacts_import_preview(call_list=call_list, file=text)
+
+    assert preview.rows_valid == 0
+    assert preview.refused[0]["reason"].startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("number", "e164"),
+    [
+        ("07700 900219", "+447700900219"),  # Ofcom drama range, as in the demo and tests
+        ("0300 123 4567", "+443001234567"),  # 03: charged as a geographic call
+        ("0345 123 4567", "+443451234567"),
+        ("0800 123 4567", "+448001234567"),  # freephone
+        ("01332 200000", "+441332200000"),
+        ("+44 20 7946 0000", "+442079460000"),
+    ],
+)
+def test_uk_mobiles_landlines_03_and_freephone_numbers_are_taken(number, e164):
+    assert phone_to_e164(number) == e164
+
+
+def test_supporters_with_numbers_volunteers_must_not_call_stay_off_the_list(call_list, now):
+    for n, phone in enumerate(["+447700900001", "+447624123456", "+449061234567"]):
+        supporter = Supporter.objects.create(
+            email=f"s{n}@example.org", name=f"Sam{n} Jones", phone=phone, phone_consent_at=now
+        )
+        Consent.objects.create(
+            supporter=supporter,
+            wants_phone_calls=True,
+            wording="The campaign may phone me about the election",
+            page="/join/",
+            confirmed_at=now,
+        )
+
+    assert call_list_add_supporters(call_list=call_list, now=now) == 1
+
+    assert list(Contact.objects.values_list("phone", flat=True)) == ["+447700900001"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        HEADER.encode() + b'Sam,07700 900001,,"stall, 1 Nov 2025"\x00\n',
+        HEADER.encode() + b'Sa\x00m,07700 900001,,"stall, 1 Nov 2025"\n',
+        b"\x00" + HEADER.encode(),
+        (HEADER + 'Sam,07700 900001,,"stall, 1 Nov 2025"\n').encode("utf-16"),
+        HEADER + 'Sam,07700 900001,,"stall\x00, 1 Nov 2025"\n',
+    ],
+)
+def test_a_file_with_a_nul_character_is_refused_and_nothing_is_stored(call_list, content):
+    with pytest.raises(ImportFileError, match="NUL character"):
+        contacts_import_preview(call_list=call_list, file=content)
+    assert ContactImport.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("29 Feb", date(2028, 3, 10), date(2028, 2, 29)),
+        ("29 Feb", date(2028, 2, 29), date(2028, 2, 29)),
+        ("29/02", date(2029, 1, 10), date(2028, 2, 29)),  # last year's
+        ("29 February", date(2029, 12, 31), date(2028, 2, 29)),
+        ("28 Feb", date(2028, 1, 15), date(2027, 2, 28)),
+        ("1 Mar", date(2028, 2, 29), date(2027, 3, 1)),
+    ],
+)
+def test_a_day_and_month_is_the_latest_such_day_up_to_today(text, today, expected):
+    assert consent_date_parse(text, today=today) == expected
+
+
+@pytest.mark.parametrize("today", [date(2028, 1, 1), date(2028, 2, 28), date(2027, 6, 1)])
+def test_29_february_years_ago_asks_for_the_year(today):
+    with pytest.raises(ValidationError, match=r"Write the year \(like 29 Feb 2024\)"):
+        consent_date_parse("29 Feb", today=today)
+
+
+def test_29_february_in_january_of_a_leap_year_is_refused_not_a_crash(call_list):
+    text = HEADER + 'Sam,07700 900001,,"stall, 29 Feb"\nAli,07700 900002,,"stall, 2 Jan"\n'
+    now = datetime(2028, 1, 15, 12, tzinfo=LONDON)
+
+    preview = contacts_import_preview(call_list=call_list, file=text, now=now)
+
+    assert preview.rows_valid == 1 and preview.pending_rows[0]["first_name"] == "Ali"
+    assert preview.refused[0]["reason"].startswith("29 Feb without a year: the last one was")
