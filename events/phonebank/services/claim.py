@@ -6,8 +6,8 @@ short statements in one transaction.
 2. One UPDATE picks and holds: the contact this caller already holds (whichever list it is
    on: the result comes first), else a hold that ran out or a call-back that is due on this
    list, else the longest waiting. Each choice is a sub-select that walks an index in the
-   order wanted and stops at the first row it can lock (FOR UPDATE OF the place and the
-   contact, SKIP LOCKED), and COALESCE runs the next only when the one before found nobody.
+   order wanted and stops at the first row it can lock (FOR UPDATE OF the contact and the
+   place, SKIP LOCKED), and COALESCE runs the next only when the one before found nobody.
    So callers racing each get a different contact, a contact on two lists is never with two
    callers (the contact's row is the lock both lists share), and a claim costs the same on a
    list of 50,000 as on one of 50.
@@ -72,7 +72,10 @@ def _lock_clause(*, skip_locked: bool) -> str:
     features = connection.features
     if not (features.has_select_for_update_skip_locked and features.has_select_for_update_of):
         return ""
-    return "FOR UPDATE OF a, c SKIP LOCKED" if skip_locked else "FOR UPDATE OF a, c"
+    # The contact first, then the place (PostgreSQL locks in the order named): the order
+    # of every path that takes a contact away (do_not_call_add, privacy), so the holder's
+    # own claim, which waits rather than skips, cannot deadlock with them.
+    return "FOR UPDATE OF c, a SKIP LOCKED" if skip_locked else "FOR UPDATE OF c, a"
 
 
 def _choice(where: str, order: str, *, mine: bool = False, passed_over: list[int]) -> str:
