@@ -25,7 +25,13 @@ from events.phonebank.caller_selectors import (
     record_answers_initial,
 )
 from events.phonebank.forms import CallForm
-from events.phonebank.hours import calling_window, phonebank_settings_get, when_text
+from events.phonebank.hours import (
+    calling_window,
+    phonebank_settings_get,
+    when_text,
+    window_closed_text,
+    window_open_text,
+)
 from events.phonebank.models import CallResult, Script, ScriptStep
 from events.phonebank.phones import phone_for_display
 from events.phonebank.selectors import (
@@ -108,6 +114,8 @@ class Screen:
             "opens_text": when_text(self.window.opens_at, now=self.now)
             if self.window.opens_at
             else "",
+            "closes_text": window_open_text(self.window),
+            "closed_text": window_closed_text(self.window),
             "organiser": _organiser(self.event, campaign),
             "when": event_when_text(self.event),
             "status_messages": self.messages,

@@ -97,9 +97,9 @@ def _choice(where: str, order: str, *, mine: bool = False, passed_over: list[int
 
 
 def _pick_and_hold(
-    *, caller_id: int, call_list_id: int, now: datetime, passed_over: list[int]
+    *, caller_id: int, call_list_id: int, now: datetime, until: datetime, passed_over: list[int]
 ) -> int | None:
-    """Statement 2: the id of the place now held for the caller, or None."""
+    """Statement 2: the id of the place now held for the caller (until `until`), or None."""
     at = connection.ops.adapt_datetimefield_value
     mine = _choice(
         "a.held_by_id = %s AND a.status = 'held'",
@@ -123,7 +123,7 @@ def _pick_and_hold(
         held_until = %s
         WHERE id = COALESCE({mine}, {due}, {waiting})
         RETURNING id"""
-    params = [caller_id, caller_id, at(now), at(now + HOLD)]
+    params = [caller_id, caller_id, at(now), at(until)]
     params += [caller_id, *passed_over]
     params += [call_list_id, at(now), at(now), at(now), *passed_over]
     params += [call_list_id, at(now), at(now), *passed_over]
@@ -146,20 +146,30 @@ def _show_if_still_free(*, assignment_id: int, caller_id: int, now: datetime) ->
 
 @transaction.atomic
 def contact_claim_next(
-    *, caller: Rsvp, call_list: CallList, now: datetime | None = None
+    *,
+    caller: Rsvp,
+    call_list: CallList,
+    closes_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> CallAssignment | None:
-    """The contact this caller should call now, held for them for 15 minutes.
+    """The contact this caller should call now, held for them for 15 minutes, or until
+    `closes_at` (when calls close: see hours.calling_window) if that is sooner.
 
     A caller who holds a contact (and has not recorded its result) gets that one again,
     whichever list it is on: the result comes first. Otherwise the next contact who may be
     called: call-backs that are due first, then the longest waiting. Returns None when
     nobody on the list can be called now."""
     now = now or timezone.now()
+    until = now + HOLD if closes_at is None else min(now + HOLD, closes_at)
     caller_lock_checked(caller=caller, call_list=call_list)
     passed_over: list[int] = []
     for _ in range(MAX_PASSES):
         assignment_id = _pick_and_hold(
-            caller_id=caller.pk, call_list_id=call_list.pk, now=now, passed_over=passed_over
+            caller_id=caller.pk,
+            call_list_id=call_list.pk,
+            now=now,
+            until=until,
+            passed_over=passed_over,
         )
         if assignment_id is None:
             return None

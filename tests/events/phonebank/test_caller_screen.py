@@ -236,6 +236,25 @@ def test_after_the_session_it_says_calling_has_finished(client, call_list, make_
     assert held(late) is None
 
 
+def test_the_screen_says_when_calls_close_and_then_that_they_have(
+    client, caller, call_list, make_contacts, now
+):
+    make_contacts(2)
+    record_a_call(client, caller)  # past the how-to
+    ends = caller.event.ends_at.astimezone(LONDON)
+
+    ready = client.get(path_of(caller))
+    assert f"Calls close at {ends:%H:%M}." in text(ready)
+
+    Event.objects.filter(pk=caller.event_id).update(ends_at=now + timedelta(minutes=4))
+    last = (now + timedelta(minutes=4) - timedelta(minutes=5)).astimezone(LONDON)
+    closed = f"Calling for this session has closed: the last calls start by {last:%H:%M}."
+    assert closed in text(client.get(path_of(caller)))
+    refused = claim(client, caller)
+    assert closed in text(refused)
+    assert held(caller) is None
+
+
 def test_a_cancelled_session_says_so(client, caller, call_list):
     Event.objects.filter(pk=caller.event_id).update(status=Event.Status.CANCELLED)
 
