@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
+from campaign_site.core.ratelimit import RateLimit, ratelimit_hit_for
 from campaign_site.core.selectors import campaign_settings_get
 from events.emails import event_when_text
 from events.models import Event, Rsvp
@@ -254,14 +254,8 @@ class Screen:
         return handler()
 
     def claim(self):
-        if ratelimit_hit(
-            request=self.request,
-            rate=RateLimit(
-                scope=f"{CLAIM_RATE.scope}:{self.caller.pk}",
-                limit=CLAIM_RATE.limit,
-                window_seconds=CLAIM_RATE.window_seconds,
-            ),
-        ):
+        # The person, whichever address or session link they come from.
+        if ratelimit_hit_for(who=f"supporter:{self.caller.supporter_id}", rate=CLAIM_RATE):
             self.errors.append(
                 "That is a lot of contacts in a few minutes, so we have paused new ones for "
                 f"{CLAIM_RATE.window_minutes} minutes. If something is wrong, tell the organiser."

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaign_site.core.models import OutboundEmail
+from campaign_site.core.ratelimit import RateLimit
 from events.ics import LONDON
 from events.models import Event, Rsvp
 from events.phonebank.hours import phonebank_settings_get
@@ -638,6 +639,25 @@ def test_a_first_timer_gets_the_how_to_then_a_practice_call_that_saves_nothing(
     assert held(caller) is None
     claim(client, caller)
     assert held(caller) is not None
+
+
+def test_the_claim_limit_follows_the_caller_to_a_new_address(
+    client, caller, call_list, make_contacts, monkeypatch
+):
+    make_contacts(2)
+    monkeypatch.setattr(
+        "events.phonebank.views.CLAIM_RATE",
+        RateLimit(scope="phonebank-claim", limit=2, window_seconds=600),
+    )
+    for _ in range(2):
+        client.post(path_of(caller), {"action": "next"}, REMOTE_ADDR="198.51.100.1")
+
+    moved = client.post(path_of(caller), {"action": "next"}, REMOTE_ADDR="203.0.113.9")
+
+    assert "That is a lot of contacts in a few minutes" in text(moved)
+    other = RsvpFactory(event=caller.event)
+    fresh = client.post(path_of(other), {"action": "next"}, REMOTE_ADDR="198.51.100.1")
+    assert "That is a lot of contacts" not in text(fresh)  # each caller their own count
 
 
 def test_someone_who_has_called_before_goes_straight_to_calling(
