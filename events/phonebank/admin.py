@@ -173,9 +173,10 @@ class CallListForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sessions"].queryset = Event.objects.filter(kind=Event.Kind.PHONEBANK).order_by(
-            "-starts_at"
-        )
+        if "sessions" in self.fields:  # not for someone who may only view (read-only fields)
+            self.fields["sessions"].queryset = Event.objects.filter(
+                kind=Event.Kind.PHONEBANK
+            ).order_by("-starts_at")
 
 
 @admin.register(CallList)

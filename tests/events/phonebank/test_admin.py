@@ -241,3 +241,15 @@ def test_a_step_with_answers_cannot_be_deleted(
     assert response.status_code == 200
     assert "protected related objects" in response.content.decode()
     assert script.steps.filter(pk=note.pk).exists()
+
+
+def test_a_data_manager_opens_a_call_list_change_page(staff, session, call_list, make_contacts):
+    make_contacts(2)
+    client, _ = staff("Data manager")
+
+    page = client.get(f"/admin/phonebank/calllist/{call_list.pk}/change/")
+
+    assert page.status_code == 200  # was a 500: KeyError 'sessions' on the read-only form
+    content = page.content.decode()
+    assert call_list.name in content and session.title in content
+    assert 'name="_save"' not in content  # seen, not changed
