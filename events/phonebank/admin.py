@@ -399,6 +399,14 @@ class CallListAdmin(admin.ModelAdmin):
     def suspend_view(self, request, pk, rsvp_pk):
         call_list = self._list(request, pk, permission="phonebank.add_callersuspension")
         caller = get_object_or_404(Rsvp.objects.select_related("event"), pk=rsvp_pk)
+        if not call_list.sessions.filter(pk=caller.event_id).exists():
+            self.message_user(
+                request,
+                f"{caller.first_name} is not a caller on {call_list}: they are not signed up "
+                "to any of its sessions. Nobody was suspended.",
+                messages.ERROR,
+            )
+            return redirect("admin:phonebank_calllist_results", call_list.pk)
         form = SuspendForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             caller_suspend(caller=caller, reason=form.cleaned_data["reason"], actor=request.user)

@@ -17,6 +17,7 @@ from events.phonebank.models import (
     ScriptStep,
 )
 from events.phonebank.services import call_result_record, contact_claim_next
+from tests.events.factories import EventFactory
 from tests.support.admin import sign_in_with_two_factor
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +254,18 @@ def test_a_data_manager_opens_a_call_list_change_page(staff, session, call_list,
     content = page.content.decode()
     assert call_list.name in content and session.title in content
     assert 'name="_save"' not in content  # seen, not changed
+
+
+def test_an_organiser_cannot_suspend_someone_who_is_not_a_caller_on_the_list(
+    staff, call_list, make_caller
+):
+    other_session = EventFactory(phonebank=True)
+    stranger = make_caller(event=other_session, first_name="Ola")
+    client, _ = staff("Organiser")
+    url = f"/admin/phonebank/calllist/{call_list.pk}/suspend/{stranger.pk}/"
+
+    response = client.post(url, {"reason": "Rude to a voter"}, follow=True)
+
+    assert not CallerSuspension.objects.exists()
+    assert "Ola is not a caller on Allestree supporters" in response.content.decode()
+    assert client.get(url).status_code == 302  # no form for them either
