@@ -31,6 +31,7 @@ from events.tokens import rsvp_cancel_token
 from tests.events.factories import EventFactory, RsvpFactory
 from tests.events.phonebank.factories import steps_by_label
 from volunteers.models import Consent, Supporter
+from volunteers.services import supporter_erase
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +125,16 @@ def test_a_bad_token_opens_nothing(client, caller, call_list, make_contacts, man
     assert "This calling link does not work" in text(response)
     assert client.post(f"/events/calling/{mangle(token)}/", {"action": "next"}).status_code == 404
     assert NumberShown.objects.count() == 0
+
+
+def test_an_erased_person_s_calling_link_is_like_any_unknown_link(client, caller, call_list):
+    supporter_erase(supporter=caller.supporter)
+
+    response = client.get(path_of(caller))
+
+    assert response.status_code == 404
+    assert "This calling link does not work" in text(response)
+    assert caller.event.title not in text(response)
 
 
 def test_another_link_of_the_same_person_is_not_a_calling_link(client, caller):
