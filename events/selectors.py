@@ -234,10 +234,16 @@ def feed_events(*, kind: str | None = None, now: datetime | None = None) -> list
 
 
 def rsvp_from_cancel_token(*, token: str) -> Rsvp | None:
+    """The sign-up a cancel link names, or None for a link that is not one, or whose
+    person has been erased (their link then says no more than any unknown link)."""
     uid = rsvp_uid_from_cancel_token(token)
     if uid is None:
         return None
-    return Rsvp.objects.select_related("event", "supporter").filter(uid=uid).first()
+    return (
+        Rsvp.objects.select_related("event", "supporter")
+        .filter(uid=uid, supporter__erased_at__isnull=True)
+        .first()
+    )
 
 
 def event_page_topic(slug: str) -> str:

@@ -19,7 +19,8 @@ from events.phonebank.tokens import rsvp_uid_from_caller_token
 
 def caller_from_token(*, token: str) -> Rsvp | None:
     """The sign-up a calling link names (with its session, and `suspended`: whether an
-    organiser has paused this person's calling), or None for a link that is not one."""
+    organiser has paused this person's calling), or None for a link that is not one or
+    whose person has been erased."""
     uid = rsvp_uid_from_caller_token(token)
     if uid is None:
         return None
@@ -27,7 +28,7 @@ def caller_from_token(*, token: str) -> Rsvp | None:
     return (
         Rsvp.objects.select_related("event")
         .annotate(suspended=Exists(suspensions))
-        .filter(uid=uid)
+        .filter(uid=uid, supporter__erased_at__isnull=True)
         .first()
     )
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
+from campaign_site.core.ratelimit import RateLimit, ratelimit_hit_for
 from campaign_site.core.selectors import campaign_settings_get
 from events.emails import event_when_text
 from events.models import Event, Rsvp
@@ -25,7 +25,13 @@ from events.phonebank.caller_selectors import (
     record_answers_initial,
 )
 from events.phonebank.forms import CallForm
-from events.phonebank.hours import calling_window, phonebank_settings_get, when_text
+from events.phonebank.hours import (
+    calling_window,
+    phonebank_settings_get,
+    when_text,
+    window_closed_text,
+    window_open_text,
+)
 from events.phonebank.models import CallResult, Script, ScriptStep
 from events.phonebank.phones import phone_for_display
 from events.phonebank.selectors import (
@@ -108,6 +114,8 @@ class Screen:
             "opens_text": when_text(self.window.opens_at, now=self.now)
             if self.window.opens_at
             else "",
+            "closes_text": window_open_text(self.window),
+            "closed_text": window_closed_text(self.window),
             "organiser": _organiser(self.event, campaign),
             "when": event_when_text(self.event),
             "status_messages": self.messages,
@@ -246,14 +254,8 @@ class Screen:
         return handler()
 
     def claim(self):
-        if ratelimit_hit(
-            request=self.request,
-            rate=RateLimit(
-                scope=f"{CLAIM_RATE.scope}:{self.caller.pk}",
-                limit=CLAIM_RATE.limit,
-                window_seconds=CLAIM_RATE.window_seconds,
-            ),
-        ):
+        # The person, whichever address or session link they come from.
+        if ratelimit_hit_for(who=f"supporter:{self.caller.supporter_id}", rate=CLAIM_RATE):
             self.errors.append(
                 "That is a lot of contacts in a few minutes, so we have paused new ones for "
                 f"{CLAIM_RATE.window_minutes} minutes. If something is wrong, tell the organiser."

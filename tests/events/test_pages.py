@@ -11,6 +11,7 @@ from events.models import Rsvp
 from events.tokens import rsvp_cancel_token
 from tests.events.factories import EventFactory, RsvpFactory, next_saturday_at
 from tests.support.forms import form_values
+from volunteers.services import supporter_erase
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +217,17 @@ def test_a_tampered_cancel_link_does_nothing(client, canvass):
     assert response.status_code == 404
     going.refresh_from_db()
     assert going.status == Rsvp.Status.GOING
+
+
+def test_an_erased_person_s_cancel_link_is_like_any_unknown_link(client, canvass):
+    going = RsvpFactory(event=canvass)
+    url = f"/events/cancel/{rsvp_cancel_token(going)}/"
+    supporter_erase(supporter=going.supporter)
+
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 404  # was 200, with the session's title
+        assert "This link does not work" in text(response)
+        assert canvass.title not in text(response)
 
 
 def test_the_home_page_lists_the_next_sessions_of_each_kind(client):

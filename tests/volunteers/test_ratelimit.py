@@ -1,9 +1,13 @@
 """campaign_site.core.ratelimit: the fixed-window limiter the public forms share."""
 
+import hashlib
+import time
+
 import pytest
+from django.core.cache import cache
 from django.test import RequestFactory
 
-from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
+from campaign_site.core.ratelimit import RateLimit, client_key, ratelimit_hit, ratelimit_hit_for
 from campaign_site.settings import redis_cache
 
 RATE = RateLimit(scope="test-form", limit=3, window_seconds=60)
@@ -58,3 +62,24 @@ def test_behind_a_proxy_the_visitor_is_told_apart_by_the_address_the_proxy_saw(s
     assert client_ip(direct) == "10.0.0.254"
     settings.TRUSTED_PROXY_COUNT = 0
     assert client_ip(proxied) == "10.0.0.254"  # no proxy trusted: the header is ignored
+
+
+def test_the_address_is_kept_only_as_a_keyed_hmac(settings):
+    for _ in range(2):
+        ratelimit_hit(request=request_from("10.0.0.1"), rate=RATE)
+
+    window = int(time.time() // RATE.window_seconds)
+    assert cache.get(f"ratelimit:{RATE.scope}:{client_key('ip:10.0.0.1')}:{window}") == 2
+    plain = hashlib.sha256(b"10.0.0.1").hexdigest()[:32]
+    assert cache.get(f"ratelimit:{RATE.scope}:{plain}:{window}") is None
+    assert plain not in client_key("ip:10.0.0.1")
+    keyed = client_key("ip:10.0.0.1")
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only"
+    assert client_key("ip:10.0.0.1") != keyed  # nobody without the secret can redo it
+
+
+def test_a_limit_on_who_is_asking_ignores_the_address():
+    hits = [ratelimit_hit_for(who="caller:7", rate=RATE) for _ in range(4)]
+
+    assert hits == [False, False, False, True]
+    assert not ratelimit_hit_for(who="caller:8", rate=RATE)

@@ -61,12 +61,14 @@ Do not call
 
 Calling (the caller's screen; `caller` is the caller's Rsvp at a session of the list)
     contact_claim_next(*, caller: Rsvp, call_list: CallList,
+                       closes_at: datetime | None = None,
                        now: datetime | None = None) -> CallAssignment | None
-        The contact this caller is to call now, held for them for 15 minutes
-        (assignment.held_until), with `assignment.contact` loaded; the number shown is
-        logged. A caller who still holds a contact gets that same one back (a result must be
-        recorded before the next). None when nobody is left to call right now. Raises
-        CallerNotAllowed (suspended, not going to a session of this list, list not open).
+        The contact this caller is to call now, held for them for 15 minutes or until
+        `closes_at` if sooner (assignment.held_until), with `assignment.contact` loaded;
+        the number shown is logged. A caller who still holds a contact gets that same one
+        back (a result must be recorded before the next). None when nobody is left to
+        call right now. Raises CallerNotAllowed (suspended, not going to a session of this
+        list, list not open).
     call_result_record(*, caller: Rsvp, assignment: CallAssignment, result: str,
                        answers: Mapping[int, str | Sequence[str]] | None = None,
                        notes: str = "", callback_at: datetime | None = None,
@@ -121,8 +123,9 @@ calling services above)
     caller_claim(*, caller: Rsvp, hours: PhonebankSettings | None = None,
                  now: datetime | None = None) -> CallAssignment | None
         contact_claim_next over the open lists of the caller's session, only from 30
-        minutes before it until it ends and within calling hours (CallerNotAllowed says
-        when calling opens).
+        minutes before it until it ends and within calling hours, not in the last five
+        minutes before calls close (hours.LAST_CALLS_BEFORE_CLOSE), and held no later than
+        the close (CallerNotAllowed says when calling opens, or that it has closed).
     caller_result_save(*, caller: Rsvp, assignment: CallAssignment, result: str,
                        answers=None, callback_at=None, notes: str = "",
                        volunteer_email: str = "", hours=None, now=None) -> CallRecord

@@ -29,16 +29,22 @@ def caller_lock_checked(*, caller: Rsvp, call_list: CallList | None = None) -> N
     """Lock the caller's row, then make sure they may call (from `call_list`, if given).
     Raises CallerNotAllowed with a message the caller can read.
 
-    One statement for the lock and every check, in SQL because every claim and every
-    result runs it and the ORM took longer to build this query than PostgreSQL to run it."""
+    In SQL because every claim and every result runs it and the ORM took longer to build
+    these queries than PostgreSQL to run them. The lock is a statement of its own, before
+    the checks: a statement that waited for a lock still reads what it read before it
+    waited, so checks made in the locking statement would miss a suspension committed by
+    the transaction it waited for (caller_suspend locks all the person's sign-ups)."""
     list_id = call_list.pk if call_list is not None else None
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {RSVPS} WHERE id = %s FOR UPDATE", [caller.pk])
     sql = f"""SELECT r.status,
         EXISTS (SELECT 1 FROM {SUSPENSIONS} x
                 WHERE x.supporter_id = r.supporter_id AND x.lifted_at IS NULL),
         EXISTS (SELECT 1 FROM {LISTS} l WHERE l.id = %s AND l.status = %s),
         EXISTS (SELECT 1 FROM {LIST_SESSIONS} ls WHERE ls.calllist_id = %s
                 AND ls.event_id = r.event_id)
-        FROM {RSVPS} r WHERE r.id = %s {_lock_clause()}"""
+        FROM {RSVPS} r WHERE r.id = %s"""
     with connection.cursor() as cursor:
         cursor.execute(sql, [list_id, CallList.Status.OPEN, list_id, caller.pk])
         row = cursor.fetchone()
@@ -54,10 +60,6 @@ def caller_lock_checked(*, caller: Rsvp, call_list: CallList | None = None) -> N
             raise CallerNotAllowed(LIST_NOT_OPEN)
         if not list_for_session:
             raise CallerNotAllowed(NOT_THIS_SESSION)
-
-
-def _lock_clause() -> str:
-    return "FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
 
 
 def holds_release(assignments) -> int:

@@ -3,7 +3,8 @@ and lets go of what they hold; organisers suspend callers. (Claiming the next co
 in claim.py.)
 
 Locks, in one order on every path: the caller's Rsvp row (one caller's own requests run
-one after another), then the assignment row and its contact's row.
+one after another; a suspension locks all the person's rows), then the contact's row, then
+its assignment rows (the order in which do_not_call_add and the claim take them too).
 
 An assignment's state (tries, when to try next, finished or not) is always worked out
 again from all its call records, in order: recording a result and changing one are the
@@ -188,7 +189,7 @@ def _assignment_replay(assignment: CallAssignment, *, now: datetime) -> CallAssi
 
 def _lock_assignment(pk: int) -> CallAssignment:
     return (
-        CallAssignment.objects.select_for_update(of=("self",))
+        CallAssignment.objects.select_for_update(of=("contact", "self"))
         .select_related("call_list__script", "contact")
         .get(pk=pk)
     )
@@ -309,7 +310,13 @@ def caller_suspend(
     """Stop a caller (the person, on every session): what they hold returns to the pool at
     once, and their calling link stops working. Suspending twice changes nothing."""
     now = now or timezone.now()
-    caller = Rsvp.objects.select_for_update().get(pk=caller.pk)
+    # Every sign-up of the person, not only this one: a claim or result through any of
+    # them locks that row first, so it either finishes before this (and its hold is let
+    # go below) or waits and then sees the suspension.
+    signups = list(
+        Rsvp.objects.select_for_update().filter(supporter_id=caller.supporter_id).order_by("pk")
+    )
+    caller = next(signup for signup in signups if signup.pk == caller.pk)
     reason = reason.strip()
     if not reason:
         raise ValidationError("Say why, for the record.")

@@ -6,8 +6,8 @@ short statements in one transaction.
 2. One UPDATE picks and holds: the contact this caller already holds (whichever list it is
    on: the result comes first), else a hold that ran out or a call-back that is due on this
    list, else the longest waiting. Each choice is a sub-select that walks an index in the
-   order wanted and stops at the first row it can lock (FOR UPDATE OF the place and the
-   contact, SKIP LOCKED), and COALESCE runs the next only when the one before found nobody.
+   order wanted and stops at the first row it can lock (FOR UPDATE OF the contact and the
+   place, SKIP LOCKED), and COALESCE runs the next only when the one before found nobody.
    So callers racing each get a different contact, a contact on two lists is never with two
    callers (the contact's row is the lock both lists share), and a claim costs the same on a
    list of 50,000 as on one of 50.
@@ -72,7 +72,10 @@ def _lock_clause(*, skip_locked: bool) -> str:
     features = connection.features
     if not (features.has_select_for_update_skip_locked and features.has_select_for_update_of):
         return ""
-    return "FOR UPDATE OF a, c SKIP LOCKED" if skip_locked else "FOR UPDATE OF a, c"
+    # The contact first, then the place (PostgreSQL locks in the order named): the order
+    # of every path that takes a contact away (do_not_call_add, privacy), so the holder's
+    # own claim, which waits rather than skips, cannot deadlock with them.
+    return "FOR UPDATE OF c, a SKIP LOCKED" if skip_locked else "FOR UPDATE OF c, a"
 
 
 def _choice(where: str, order: str, *, mine: bool = False, passed_over: list[int]) -> str:
@@ -94,9 +97,9 @@ def _choice(where: str, order: str, *, mine: bool = False, passed_over: list[int
 
 
 def _pick_and_hold(
-    *, caller_id: int, call_list_id: int, now: datetime, passed_over: list[int]
+    *, caller_id: int, call_list_id: int, now: datetime, until: datetime, passed_over: list[int]
 ) -> int | None:
-    """Statement 2: the id of the place now held for the caller, or None."""
+    """Statement 2: the id of the place now held for the caller (until `until`), or None."""
     at = connection.ops.adapt_datetimefield_value
     mine = _choice(
         "a.held_by_id = %s AND a.status = 'held'",
@@ -120,7 +123,7 @@ def _pick_and_hold(
         held_until = %s
         WHERE id = COALESCE({mine}, {due}, {waiting})
         RETURNING id"""
-    params = [caller_id, caller_id, at(now), at(now + HOLD)]
+    params = [caller_id, caller_id, at(now), at(until)]
     params += [caller_id, *passed_over]
     params += [call_list_id, at(now), at(now), at(now), *passed_over]
     params += [call_list_id, at(now), at(now), *passed_over]
@@ -143,20 +146,30 @@ def _show_if_still_free(*, assignment_id: int, caller_id: int, now: datetime) ->
 
 @transaction.atomic
 def contact_claim_next(
-    *, caller: Rsvp, call_list: CallList, now: datetime | None = None
+    *,
+    caller: Rsvp,
+    call_list: CallList,
+    closes_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> CallAssignment | None:
-    """The contact this caller should call now, held for them for 15 minutes.
+    """The contact this caller should call now, held for them for 15 minutes, or until
+    `closes_at` (when calls close: see hours.calling_window) if that is sooner.
 
     A caller who holds a contact (and has not recorded its result) gets that one again,
     whichever list it is on: the result comes first. Otherwise the next contact who may be
     called: call-backs that are due first, then the longest waiting. Returns None when
     nobody on the list can be called now."""
     now = now or timezone.now()
+    until = now + HOLD if closes_at is None else min(now + HOLD, closes_at)
     caller_lock_checked(caller=caller, call_list=call_list)
     passed_over: list[int] = []
     for _ in range(MAX_PASSES):
         assignment_id = _pick_and_hold(
-            caller_id=caller.pk, call_list_id=call_list.pk, now=now, passed_over=passed_over
+            caller_id=caller.pk,
+            call_list_id=call_list.pk,
+            now=now,
+            until=until,
+            passed_over=passed_over,
         )
         if assignment_id is None:
             return None

@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from events.phonebank.models import CallAssignment, CallRecord, DoNotCall
+from events.phonebank.models import CallAssignment, CallRecord, Contact, DoNotCall
 from events.phonebank.phones import phone_to_e164
 
 
@@ -21,9 +21,16 @@ def do_not_call_add(
 ) -> DoNotCall:
     """Never serve this number again, from any list (claims check the list every time, so
     a later import or consent cannot bring it back). A caller holding it loses it at once.
-    A number already on the list keeps its first reason."""
+    A number already on the list keeps its first reason.
+
+    The contacts with this number are locked first, the lock a claim takes on the contact
+    it picks: a claim under way holds it and this waits, then ends the hold the claim made;
+    a claim that comes after passes over them (SKIP LOCKED) until the entry is committed,
+    and then sees it. Without the lock, a claim could hold the number between this
+    entry's insert and its commit, unseen by either side."""
     now = now or timezone.now()
     phone = call_record.contact.phone if call_record is not None else phone_to_e164(phone)
+    list(Contact.objects.select_for_update().filter(phone=phone).order_by("pk").values_list("pk"))
     entry, _ = DoNotCall.objects.get_or_create(
         phone=phone,
         defaults={

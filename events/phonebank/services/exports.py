@@ -58,7 +58,7 @@ def phonebank_results_export(*, call_list: CallList, actor) -> str:
             "postcode district",
             "result",
             "call back at",
-            *[step.label for step in steps],
+            *[csv_safe_cell(step.label) for step in steps],  # organisers' own words
             "notes",
         ]
     )

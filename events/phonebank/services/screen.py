@@ -1,7 +1,8 @@
 """The caller's screen: the calling window around the session, then the calling services.
 
 A caller is given contacts only while their session's screen is open (from 30 minutes
-before it until it ends) and within calling hours; they may save the result of the call
+before it until it ends) and within calling hours, the last five minutes before calls
+close excepted, and holds them no later than the close; they may save the result of the call
 they were on, or correct one of their last three, for a while after that. A contact who
 would like to help and gives an email address gets the mailing list's own sign-up email
 (double opt-in): nobody joins without confirming themselves.
@@ -14,7 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from events.models import Rsvp
-from events.phonebank.hours import calling_window, phonebank_settings_get, when_text
+from events.phonebank.hours import (
+    calling_window,
+    phonebank_settings_get,
+    when_text,
+    window_closed_text,
+)
 from events.phonebank.models import CallAssignment, CallRecord, PhonebankSettings
 from events.phonebank.selectors import session_open_call_lists
 from events.phonebank.services.calling import call_result_change, call_result_record
@@ -45,15 +51,19 @@ def caller_claim(
     now = now or timezone.now()
     window = _window(caller, now, hours)
     if not window.is_open:
+        closed = window_closed_text(window)
         if window.opens_at is not None:
-            raise CallerNotAllowed(f"Calling opens at {when_text(window.opens_at, now=now)}.")
-        raise CallerNotAllowed(OVER)
+            opens = f"Calling opens at {when_text(window.opens_at, now=now)}."
+            raise CallerNotAllowed(f"{closed} {opens}" if closed else opens)
+        raise CallerNotAllowed(closed or OVER)
     # Who may call (going, not suspended) is checked by contact_claim_next itself.
     lists = list(session_open_call_lists(event_id=caller.event_id))
     if not lists:
         raise CallerNotAllowed(NO_LIST)
     for call_list in lists:
-        assignment = contact_claim_next(caller=caller, call_list=call_list, now=now)
+        assignment = contact_claim_next(
+            caller=caller, call_list=call_list, closes_at=window.closes_at, now=now
+        )
         if assignment is not None:
             return assignment
     return None

@@ -5,11 +5,14 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from events.phonebank.models import (
     CallAssignment,
     CallerSuspension,
     CallList,
+    CallRecord,
     CallResult,
     ContactImport,
     DoNotCall,
@@ -17,6 +20,8 @@ from events.phonebank.models import (
     ScriptStep,
 )
 from events.phonebank.services import call_result_record, contact_claim_next
+from tests.events.factories import EventFactory
+from tests.events.phonebank.factories import AssignmentFactory
 from tests.support.admin import sign_in_with_two_factor
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +258,63 @@ def test_a_step_with_answers_cannot_be_deleted(
     assert response.status_code == 200
     assert "protected related objects" in response.content.decode()
     assert script.steps.filter(pk=note.pk).exists()
+
+
+def test_a_data_manager_opens_a_call_list_change_page(staff, session, call_list, make_contacts):
+    make_contacts(2)
+    client, _ = staff("Data manager")
+
+    page = client.get(f"/admin/phonebank/calllist/{call_list.pk}/change/")
+
+    assert page.status_code == 200  # was a 500: KeyError 'sessions' on the read-only form
+    content = page.content.decode()
+    assert call_list.name in content and session.title in content
+    assert 'name="_save"' not in content  # seen, not changed
+
+
+def test_an_organiser_cannot_suspend_someone_who_is_not_a_caller_on_the_list(
+    staff, call_list, make_caller
+):
+    other_session = EventFactory(phonebank=True)
+    stranger = make_caller(event=other_session, first_name="Ola")
+    client, _ = staff("Organiser")
+    url = f"/admin/phonebank/calllist/{call_list.pk}/suspend/{stranger.pk}/"
+
+    response = client.post(url, {"reason": "Rude to a voter"}, follow=True)
+
+    assert not CallerSuspension.objects.exists()
+    assert "Ola is not a caller on Allestree supporters" in response.content.decode()
+    assert client.get(url).status_code == 302  # no form for them either
+
+
+def test_the_call_lists_page_counts_each_list_without_joining_everything(
+    staff, session, script, call_list, make_caller
+):
+    call_list.sessions.add(EventFactory(phonebank=True))
+    caller = make_caller()
+    places = [AssignmentFactory(call_list=call_list) for _ in range(3)]
+    places[2].status = CallAssignment.Status.REMOVED
+    places[2].save()
+    for place in places[:2]:
+        for _ in range(3):
+            CallRecord.objects.create(
+                call_list=call_list,
+                assignment=place,
+                contact=place.contact,
+                caller=caller,
+                result=CallResult.NO_ANSWER,
+            )
+    quiet = CallList.objects.create(name="Quiet list", script=script)
+    client, _ = staff("Organiser")
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/admin/phonebank/calllist/")
+
+    assert page.status_code == 200
+    rows = {row.name: row for row in page.context["cl"].result_list}
+    busy = rows[call_list.name]
+    assert (busy.session_count, busy.on_list, busy.call_count) == (2, 2, 6)
+    assert (rows[quiet.name].session_count, rows[quiet.name].on_list) == (0, 0)
+    assert rows[quiet.name].call_count == 0
+    listing = [q["sql"] for q in queries.captured_queries if "call_count" in q["sql"]]
+    assert listing and all("LEFT OUTER JOIN" not in sql for sql in listing)

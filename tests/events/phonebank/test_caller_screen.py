@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaign_site.core.models import OutboundEmail
+from campaign_site.core.ratelimit import RateLimit
 from events.ics import LONDON
 from events.models import Event, Rsvp
 from events.phonebank.hours import phonebank_settings_get
@@ -30,6 +31,7 @@ from events.tokens import rsvp_cancel_token
 from tests.events.factories import EventFactory, RsvpFactory
 from tests.events.phonebank.factories import steps_by_label
 from volunteers.models import Consent, Supporter
+from volunteers.services import supporter_erase
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +125,16 @@ def test_a_bad_token_opens_nothing(client, caller, call_list, make_contacts, man
     assert "This calling link does not work" in text(response)
     assert client.post(f"/events/calling/{mangle(token)}/", {"action": "next"}).status_code == 404
     assert NumberShown.objects.count() == 0
+
+
+def test_an_erased_person_s_calling_link_is_like_any_unknown_link(client, caller, call_list):
+    supporter_erase(supporter=caller.supporter)
+
+    response = client.get(path_of(caller))
+
+    assert response.status_code == 404
+    assert "This calling link does not work" in text(response)
+    assert caller.event.title not in text(response)
 
 
 def test_another_link_of_the_same_person_is_not_a_calling_link(client, caller):
@@ -234,6 +246,25 @@ def test_after_the_session_it_says_calling_has_finished(client, call_list, make_
 
     assert "Calling has finished" in text(page)
     assert held(late) is None
+
+
+def test_the_screen_says_when_calls_close_and_then_that_they_have(
+    client, caller, call_list, make_contacts, now
+):
+    make_contacts(2)
+    record_a_call(client, caller)  # past the how-to
+    ends = caller.event.ends_at.astimezone(LONDON)
+
+    ready = client.get(path_of(caller))
+    assert f"Calls close at {ends:%H:%M}." in text(ready)
+
+    Event.objects.filter(pk=caller.event_id).update(ends_at=now + timedelta(minutes=4))
+    last = (now + timedelta(minutes=4) - timedelta(minutes=5)).astimezone(LONDON)
+    closed = f"Calling for this session has closed: the last calls start by {last:%H:%M}."
+    assert closed in text(client.get(path_of(caller)))
+    refused = claim(client, caller)
+    assert closed in text(refused)
+    assert held(caller) is None
 
 
 def test_a_cancelled_session_says_so(client, caller, call_list):
@@ -619,6 +650,25 @@ def test_a_first_timer_gets_the_how_to_then_a_practice_call_that_saves_nothing(
     assert held(caller) is None
     claim(client, caller)
     assert held(caller) is not None
+
+
+def test_the_claim_limit_follows_the_caller_to_a_new_address(
+    client, caller, call_list, make_contacts, monkeypatch
+):
+    make_contacts(2)
+    monkeypatch.setattr(
+        "events.phonebank.views.CLAIM_RATE",
+        RateLimit(scope="phonebank-claim", limit=2, window_seconds=600),
+    )
+    for _ in range(2):
+        client.post(path_of(caller), {"action": "next"}, REMOTE_ADDR="198.51.100.1")
+
+    moved = client.post(path_of(caller), {"action": "next"}, REMOTE_ADDR="203.0.113.9")
+
+    assert "That is a lot of contacts in a few minutes" in text(moved)
+    other = RsvpFactory(event=caller.event)
+    fresh = client.post(path_of(other), {"action": "next"}, REMOTE_ADDR="198.51.100.1")
+    assert "That is a lot of contacts" not in text(fresh)  # each caller their own count
 
 
 def test_someone_who_has_called_before_goes_straight_to_calling(

@@ -1,16 +1,26 @@
 """Callers racing for contacts (real threads, each on its own PostgreSQL connection):
-never one contact with two callers at once."""
+never one contact with two callers at once, nor with a caller once on the do-not-call
+list or once the caller is suspended."""
 
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from events.phonebank.models import CallAssignment, CallResult, NumberShown
-from events.phonebank.services import call_list_create, call_result_record, contact_claim_next
+from events.phonebank.models import CallAssignment, CallResult, Contact, NumberShown
+from events.phonebank.services import (
+    CallerNotAllowed,
+    call_list_create,
+    call_result_record,
+    caller_suspend,
+    contact_claim_next,
+    do_not_call_add,
+)
+from events.phonebank.services.callers import holds_release
 from tests.conftest import require
 from tests.events.factories import EventFactory, RsvpFactory
 from tests.events.phonebank.factories import AssignmentFactory, ContactFactory, full_script
@@ -127,3 +137,181 @@ def test_two_lists_sharing_contacts(postgres):
     assert errors == []
     claimed = [a.contact_id for a in results if a is not None]
     assert len(claimed) == 20 and len(set(claimed)) == 20
+
+
+class Background:
+    """work() in a thread with its own connection; .result or .error once it is done."""
+
+    def __init__(self, work):
+        self.result, self.error = None, None
+
+        def run():
+            try:
+                self.result = work()
+            except BaseException as exc:  # noqa: BLE001 - reported by the test
+                self.error = exc
+            finally:
+                connections.close_all()
+
+        self.thread = threading.Thread(target=run)
+        self.thread.start()
+
+    def join(self):
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive()
+
+
+def paused_before_commit(work, then=None) -> tuple[Background, threading.Event]:
+    """work() in its own transaction, left open (its locks held, its writes unseen by
+    others) until the returned event is set; then() runs after that, before the commit."""
+    done, go = threading.Event(), threading.Event()
+
+    def run():
+        with transaction.atomic():
+            outcome = work()
+            done.set()
+            go.wait(timeout=30)
+            if then is not None:
+                then()
+        return outcome
+
+    background = Background(run)
+    assert done.wait(timeout=30)
+    return background, go
+
+
+def blocked_or_done(background: Background) -> None:
+    """Return once the thread waits for a row lock (or has finished without waiting)."""
+    deadline = time.monotonic() + 20
+    while background.thread.is_alive() and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+        threading.Event().wait(0.02)
+
+
+def held_numbers() -> list[str]:
+    return list(
+        CallAssignment.objects.filter(status=CallAssignment.Status.HELD).values_list(
+            "contact__phone", flat=True
+        )
+    )
+
+
+@pytest.fixture
+def one_contact_list():
+    now = timezone.now()
+    session = phonebank(now)
+    call_list = call_list_create(name="DNC race", script=full_script(), sessions=[session])
+    AssignmentFactory(call_list=call_list, contact=ContactFactory(phone="+447700900001"))
+    return now, session, call_list
+
+
+def test_a_claim_while_a_number_goes_on_do_not_call_does_not_get_it(postgres, one_contact_list):
+    """The do-not-call entry is written but not yet committed when a caller presses Next:
+    the claim must not show the number (it would, unseen, and keep it after the commit)."""
+    now, session, call_list = one_contact_list
+    caller = RsvpFactory(event=session)
+    dnc, commit = paused_before_commit(lambda: do_not_call_add(phone="07700 900001", now=now))
+
+    claim = Background(lambda: contact_claim_next(caller=caller, call_list=call_list, now=now))
+    blocked_or_done(claim)
+    commit.set()
+    dnc.join()
+    claim.join()
+
+    assert dnc.error is None and claim.error is None
+    assert claim.result is None
+    assert held_numbers() == []
+    assert NumberShown.objects.count() == 0
+
+
+def test_do_not_call_while_a_claim_commits_ends_the_new_hold(postgres, one_contact_list):
+    """The claim has held the number but not yet committed when it goes on the list: the
+    do-not-call add waits for it and then takes the contact away from the caller."""
+    now, session, call_list = one_contact_list
+    caller = RsvpFactory(event=session)
+    claim, commit = paused_before_commit(
+        lambda: contact_claim_next(caller=caller, call_list=call_list, now=now)
+    )
+
+    dnc = Background(lambda: do_not_call_add(phone="07700 900001", now=now))
+    blocked_or_done(dnc)
+    commit.set()
+    claim.join()
+    dnc.join()
+
+    assert dnc.error is None and claim.error is None
+    assert claim.result is not None  # it was shown, before the number went on the list
+    assert held_numbers() == []
+
+
+def test_do_not_call_while_the_holder_presses_next_again(postgres, one_contact_list):
+    """The caller already holds the number and asks for it again as it goes on the list:
+    no deadlock, and the caller does not keep it."""
+    now, session, call_list = one_contact_list
+    caller = RsvpFactory(event=session)
+    assert contact_claim_next(caller=caller, call_list=call_list, now=now) is not None
+    dnc, commit = paused_before_commit(lambda: do_not_call_add(phone="07700 900001", now=now))
+
+    claim = Background(lambda: contact_claim_next(caller=caller, call_list=call_list, now=now))
+    blocked_or_done(claim)
+    commit.set()
+    dnc.join()
+    claim.join()
+
+    assert dnc.error is None and claim.error is None
+    assert claim.result is None
+    assert held_numbers() == []
+
+
+def test_the_holders_claim_waits_for_the_contact_before_the_place(postgres, one_contact_list):
+    """Taking a contact away (do not call, consent withdrawn) locks the contact, then
+    changes its places. The holder pressing Next meanwhile must wait on the contact first:
+    holding the place while waiting for the contact would deadlock with the change."""
+    now, session, call_list = one_contact_list
+    caller = RsvpFactory(event=session)
+    held = contact_claim_next(caller=caller, call_list=call_list, now=now)
+    contact = held.contact
+    taking_away, go_on = paused_before_commit(
+        lambda: list(Contact.objects.select_for_update().filter(pk=contact.pk)),
+        then=lambda: holds_release(CallAssignment.objects.filter(pk=held.pk)),
+    )
+
+    claim = Background(lambda: contact_claim_next(caller=caller, call_list=call_list, now=now))
+    blocked_or_done(claim)
+    go_on.set()
+    taking_away.join()
+    claim.join()
+
+    assert taking_away.error is None and claim.error is None
+
+
+def test_a_claim_from_another_sign_up_while_the_person_is_suspended(postgres):
+    """Suspending a caller covers all their sign-ups: a claim made through another of
+    them while the suspension is being written waits for it, and is then refused."""
+    now = timezone.now()
+    first, second = phonebank(now), phonebank(now)
+    call_list = call_list_create(name="Suspend", script=full_script(), sessions=[first, second])
+    AssignmentFactory(call_list=call_list, contact=ContactFactory(phone="+447700900001"))
+    caller = RsvpFactory(event=first)
+    other_signup = RsvpFactory(event=second, supporter=caller.supporter)
+    suspension, commit = paused_before_commit(
+        lambda: caller_suspend(caller=caller, reason="Rude to a contact", now=now)
+    )
+
+    claim = Background(
+        lambda: contact_claim_next(caller=other_signup, call_list=call_list, now=now)
+    )
+    blocked_or_done(claim)
+    commit.set()
+    suspension.join()
+    claim.join()
+
+    assert suspension.error is None
+    assert isinstance(claim.error, CallerNotAllowed), claim.result
+    assert held_numbers() == []

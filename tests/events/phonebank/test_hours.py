@@ -14,10 +14,19 @@ from events.phonebank.hours import (
     calling_window,
     phonebank_settings_get,
     when_text,
+    window_closed_text,
+    window_open_text,
 )
-from events.phonebank.models import PhonebankSettings
+from events.phonebank.models import CallAssignment, CallResult, PhonebankSettings
+from events.phonebank.services import (
+    CallerNotAllowed,
+    call_list_create,
+    caller_claim,
+    caller_result_save,
+)
 from events.phonebank.services.hours import phonebank_settings_update
-from tests.events.factories import EventFactory
+from tests.events.factories import EventFactory, RsvpFactory
+from tests.events.phonebank.factories import AssignmentFactory, full_script
 from tests.support.admin import sign_in_with_two_factor
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +65,7 @@ def test_the_screen_opens_30_minutes_before_the_session(hours):
     assert not early.outside_hours and not early.can_save_results
 
     assert calling_window(event=event, hours=hours, now=at(SATURDAY, 13, 30)).is_open
-    assert calling_window(event=event, hours=hours, now=at(SATURDAY, 15, 59)).is_open
+    assert calling_window(event=event, hours=hours, now=at(SATURDAY, 15, 54)).is_open
 
     over = calling_window(event=event, hours=hours, now=at(SATURDAY, 16))
     assert over.state == WindowState.OVER and over.can_save_results  # the last result
@@ -67,7 +76,7 @@ def test_the_screen_opens_30_minutes_before_the_session(hours):
 def test_calling_hours_cut_a_session_short_and_say_when_they_open(hours):
     evening = session(at(SATURDAY, 19), hours=2)  # 19:00 to 21:00, calls stop at 20:00
 
-    assert calling_window(event=evening, hours=hours, now=at(SATURDAY, 19, 59)).is_open
+    assert calling_window(event=evening, hours=hours, now=at(SATURDAY, 19, 54)).is_open
     stopped = calling_window(event=evening, hours=hours, now=at(SATURDAY, 20))
     assert stopped.state == WindowState.OVER and stopped.outside_hours
     assert stopped.can_save_results  # the call they were on
@@ -76,6 +85,57 @@ def test_calling_hours_cut_a_session_short_and_say_when_they_open(hours):
     before = calling_window(event=morning, hours=hours, now=at(SATURDAY, 9, 15))
     assert before.state == WindowState.NOT_YET and before.outside_hours
     assert before.opens_at == at(SATURDAY, 10)
+
+
+def test_no_call_starts_in_the_last_five_minutes_before_calling_hours_close(hours):
+    evening = session(at(SATURDAY, 19), hours=2)  # 19:00 to 21:00, calls close at 20:00
+
+    open_window = calling_window(event=evening, hours=hours, now=at(SATURDAY, 19, 54))
+    assert open_window.is_open and open_window.closes_at == at(SATURDAY, 20)
+    assert window_open_text(open_window) == "Calls close at 20:00."
+    assert window_closed_text(open_window) == ""
+
+    last_minutes = calling_window(event=evening, hours=hours, now=at(SATURDAY, 19, 55))
+    assert not last_minutes.is_open and last_minutes.state == WindowState.OVER
+    assert last_minutes.can_save_results  # the call they are on
+    assert last_minutes.closes_at == at(SATURDAY, 20)
+    closed = "Calling has closed for today: the last calls start by 19:55."
+    assert window_closed_text(last_minutes) == closed
+    assert window_open_text(last_minutes) == ""
+    after = calling_window(event=evening, hours=hours, now=at(SATURDAY, 20, 30))
+    assert window_closed_text(after) == closed
+
+
+def test_no_call_starts_in_the_last_five_minutes_of_the_session(hours):
+    event = session(at(SATURDAY, 14))  # 14:00 to 16:00
+
+    assert window_open_text(calling_window(event=event, hours=hours, now=at(SATURDAY, 14))) == (
+        "Calls close at 16:00."
+    )
+    window = calling_window(event=event, hours=hours, now=at(SATURDAY, 15, 55))
+    assert window.state == WindowState.OVER and window.can_save_results
+    assert window_closed_text(window) == (
+        "Calling for this session has closed: the last calls start by 15:55."
+    )
+
+
+def test_a_screen_opening_in_the_last_minutes_of_calling_hours_never_opens(hours):
+    late = session(at(SATURDAY, 20, 27), hours=1)  # the screen opens at 19:57
+
+    window = calling_window(event=late, hours=hours, now=at(SATURDAY, 19))
+
+    assert window.state == WindowState.OVER and window.opens_at is None
+
+
+def test_hours_round_the_clock_do_not_close_at_midnight(hours):
+    hours.weekday_opens = hours.sunday_opens = time(0)
+    hours.weekday_closes = hours.sunday_closes = time(23, 59, 59, 999999)
+    night = session(at(SATURDAY, 23), hours=2)  # until 01:00 on Sunday
+
+    window = calling_window(event=night, hours=hours, now=at(SATURDAY, 23, 58))
+
+    assert window.is_open
+    assert window.closes_at == night.ends_at
 
 
 def test_sundays_have_their_own_hours(hours):
@@ -165,3 +225,38 @@ def test_an_organiser_sets_the_hours_and_the_privacy_line_in_admin(client, djang
     saved = phonebank_settings_get()
     assert (saved.weekday_opens, saved.weekday_closes) == (time(11), time(19, 30))
     assert saved.privacy_line.startswith("I'm calling for {candidate}.")
+
+
+@pytest.fixture
+def evening_list(hours):
+    """A list for a session on Saturday 19:00 to 21:00 (calls close at 20:00), one contact."""
+    event = EventFactory(
+        phonebank=True, starts_at=at(SATURDAY, 19), ends_at=at(SATURDAY, 21), status="published"
+    )
+    call_list = call_list_create(name="Evening", script=full_script(), sessions=[event])
+    AssignmentFactory(call_list=call_list, next_try_at=at(SATURDAY, 9), added_at=at(SATURDAY, 9))
+    return RsvpFactory(event=event)
+
+
+def test_a_claim_shortly_before_calls_close_is_held_only_until_they_close(evening_list):
+    held = caller_claim(caller=evening_list, now=at(SATURDAY, 19, 50))
+
+    held.refresh_from_db()
+    assert held.held_until == at(SATURDAY, 20)  # not 20:05
+    earlier = caller_claim(caller=evening_list, now=at(SATURDAY, 19, 40))
+    earlier.refresh_from_db()
+    assert earlier.pk == held.pk and earlier.held_until == at(SATURDAY, 19, 55)
+
+
+def test_no_claim_starts_in_the_last_five_minutes_but_the_call_on_is_saved(evening_list):
+    with pytest.raises(CallerNotAllowed, match="the last calls start by 19:55"):
+        caller_claim(caller=evening_list, now=at(SATURDAY, 19, 55))
+    assert not CallAssignment.objects.filter(status=CallAssignment.Status.HELD).exists()
+
+    held = caller_claim(caller=evening_list, now=at(SATURDAY, 19, 54))
+    with pytest.raises(CallerNotAllowed, match="Calling has closed for today"):
+        caller_claim(caller=evening_list, now=at(SATURDAY, 19, 57))
+    record = caller_result_save(
+        caller=evening_list, assignment=held, result=CallResult.SPOKE, now=at(SATURDAY, 19, 59)
+    )
+    assert record.result == CallResult.SPOKE

@@ -171,3 +171,22 @@ def test_export_needs_its_permission_and_is_audited(
     assert "+44" not in text and "Example" not in text  # no numbers, no surnames
     audit = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert (audit.actor, audit.rows) == (data, 2)
+
+
+def test_question_labels_in_the_export_header_cannot_run_as_formulas(
+    call_list, script, make_caller, make_contacts, now, django_user_model
+):
+    make_contacts(1)
+    steps = steps_by_label(script)
+    steps["Help"].short_label = "=HYPERLINK(A1)"
+    steps["Help"].save(update_fields=["short_label"])
+    steps["Note"].short_label = "@SUM(A1)"
+    steps["Note"].save(update_fields=["short_label"])
+    work(make_caller(), call_list, [CallResult.NO_ANSWER], start=now)
+    data = django_user_model.objects.create_user("data", is_staff=True)
+    data.groups.add(Group.objects.get(name="Data manager"))
+
+    text = phonebank_results_export(call_list=call_list, actor=data)
+
+    header = next(csv.reader(io.StringIO(text)))
+    assert header[-3:] == ["'=HYPERLINK(A1)", "'@SUM(A1)", "notes"]
