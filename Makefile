@@ -26,7 +26,7 @@ PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
 PROD_ENV = DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(PROD_REDIS_URL)} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/prod-secret-key)} SITE_URL=$${SITE_URL:-http://127.0.0.1:8000}
 
-.PHONY: install install-dev run demo migrate worker beat test lint format clean prod bench bench-update-send bench-phonebank bench-erasure
+.PHONY: install install-dev run demo migrate worker beat test lint format clean prod bench bench-update-send bench-phonebank bench-erasure bench-cluster
 
 $(INSTALLED): requirements.txt
 	@echo "Installing the requirements into $(VENV) (the first time takes a few minutes)..."
@@ -93,6 +93,13 @@ prod: install var/prod-secret-key
 bench: install-dev
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
+
+# Requests per second through HAProxy with one and with two web hosts, each host a network
+# namespace (needs root): see tests/benchmarks/cluster.py.
+bench-cluster: install-dev
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@command -v haproxy >/dev/null || (apt-get update -qq && apt-get install -y -qq haproxy)
+	$(BIN)/python -m tests.benchmarks.cluster $(BENCH_ARGS)
 
 # An update to 20,000 supporters through a real worker to a local SMTP server (see the
 # script's docstring); on a scratch database and a Redis database no other worker uses.

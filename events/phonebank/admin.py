@@ -3,6 +3,8 @@ ordered steps and a preview as callers see it, imports (upload, preview, confirm
 do-not-call list, results per list and session, and suspending a caller. Thin: every
 write is a service in events/phonebank/services."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -178,9 +180,10 @@ class CallListForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "sessions" in self.fields:  # not for someone who may only view (read-only fields)
-            self.fields["sessions"].queryset = Event.objects.filter(
-                kind=Event.Kind.PHONEBANK
-            ).order_by("-starts_at")
+            sessions = cast(forms.ModelMultipleChoiceField, self.fields["sessions"])
+            sessions.queryset = Event.objects.filter(kind=Event.Kind.PHONEBANK).order_by(
+                "-starts_at"
+            )
 
 
 def _count_per_list(rows, list_field: str) -> Coalesce:
@@ -486,7 +489,7 @@ class ContactImportAdmin(ReadOnlyAdmin):
         "uploaded_by",
     ]
     list_filter = ["status"]
-    fields = [
+    fields = (
         "call_list",
         "filename",
         "status",
@@ -499,7 +502,7 @@ class ContactImportAdmin(ReadOnlyAdmin):
         "confirmed_by",
         "confirmed_at",
         "refused_rows",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description="refused rows (line: reason)")
@@ -521,7 +524,7 @@ class ContactAdmin(ReadOnlyAdmin):
     list_display = ["first_name", "surname", "phone_number", "postcode", "came_from", "consent_at"]
     search_fields = ["first_name", "surname", "phone"]
     list_filter = [("supporter", admin.EmptyFieldListFilter), "consent_at"]
-    fields = [
+    fields = (
         "first_name",
         "surname",
         "phone",
@@ -534,7 +537,7 @@ class ContactAdmin(ReadOnlyAdmin):
         "further_agreements",
         "created_at",
         "erased_at",
-    ]
+    )
     readonly_fields = fields
     list_per_page = 50
     show_full_result_count = False
@@ -571,7 +574,7 @@ class CallRecordAdmin(ReadOnlyAdmin):
     list_display = ["recorded_at", "call_list", "caller_name", "contact", "result", "changed_at"]
     list_filter = ["result", "call_list"]
     date_hierarchy = "recorded_at"
-    fields = [
+    fields = (
         "call_list",
         "contact",
         "caller_name",
@@ -581,7 +584,7 @@ class CallRecordAdmin(ReadOnlyAdmin):
         "claimed_at",
         "recorded_at",
         "changed_at",
-    ]
+    )
     readonly_fields = fields
     list_select_related = ["call_list", "contact", "caller"]
     show_full_result_count = False
@@ -642,7 +645,7 @@ class DoNotCallAdmin(admin.ModelAdmin):
 class CallerSuspensionAdmin(admin.ModelAdmin):
     list_display = ["caller", "session", "reason", "suspended_at", "suspended_by", "lifted_at"]
     list_filter = [("lifted_at", admin.EmptyFieldListFilter)]
-    fields = [
+    fields = (
         "caller",
         "session",
         "reason",
@@ -650,7 +653,7 @@ class CallerSuspensionAdmin(admin.ModelAdmin):
         "suspended_by",
         "lifted_at",
         "lifted_by",
-    ]
+    )
     readonly_fields = fields
     actions = ["lift"]
     list_select_related = ["rsvp__event", "suspended_by"]

@@ -79,7 +79,8 @@ def caller_screen(request, token):
     event = caller.event
     if event.kind != Event.Kind.PHONEBANK:
         return _blocked(request, "not_phonebank", event, status=404)
-    if caller.suspended:
+    # An annotation caller_from_token adds, which the model's type does not know.
+    if caller.suspended:  # type: ignore[attr-defined]
         return _blocked(request, "suspended", event)
     if caller.status != Rsvp.Status.GOING:
         return _blocked(request, "not_going", event)
