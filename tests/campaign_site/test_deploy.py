@@ -7,10 +7,14 @@ import http.client
 import re
 import secrets
 import shutil
+import socket
 import ssl
 import subprocess
+import threading
 import time
 import urllib.parse
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -27,6 +31,7 @@ from tests.support.processes import (
     start,
     wait_until,
 )
+from tests.support.processes import stop as stop_process
 from tests.support.smtp import SmtpServer, free_port
 from tests.support.worker import PROJECT_DIR
 
@@ -103,15 +108,16 @@ def caddyfile_for_this_machine(
 class Visitor:
     """A browser of sorts, over HTTPS to Caddy from VISITOR's address, keeping cookies."""
 
-    def __init__(self, port: int, context: ssl.SSLContext):
+    def __init__(self, port: int, context: ssl.SSLContext, address: str = VISITOR):
         self.port, self.context, self.cookies = port, context, SimpleCookie()
+        self.address = address
 
     def request(self, method: str, path: str, *, form: dict | None = None, headers=None):
         connection = http.client.HTTPSConnection(
             "localhost",
             self.port,
             context=self.context,
-            source_address=(VISITOR, 0),
+            source_address=(self.address, 0),
             timeout=20,
         )
         sent = {"Origin": f"https://localhost:{self.port}", **(headers or {})}
@@ -128,6 +134,20 @@ class Visitor:
             self.cookies.load(header)
         connection.close()
         return response, content
+
+
+def serve_from_held_socket(stack, held: socket.socket, env: dict, log: Path):
+    """gunicorn on `held`, handed over as systemd's socket activation does: as file
+    descriptor 3, with LISTEN_FDS=1 and LISTEN_PID naming gunicorn's own process."""
+    fd = held.fileno()
+    gunicorn = f"{VENV_BIN}/gunicorn -c python:campaign_site.gunicorn_conf campaign_site.wsgi"
+    return start(
+        stack,
+        ["sh", "-c", f"exec 3<&{fd} {fd}<&-; LISTEN_FDS=1 LISTEN_PID=$$ exec {gunicorn}"],
+        env,
+        log,
+        pass_fds=(fd,),
+    )
 
 
 def csrf_token(page: bytes) -> str:
@@ -155,7 +175,6 @@ def site_behind_caddy(tmp_path):
         "EMAIL_PORT": str(smtp.port),
         "DEFAULT_FROM_EMAIL": "Campaign <team@example.org>",
         "CAMPAIGN_VAR_DIR": str(tmp_path / "var"),
-        "GUNICORN_BIND": f"127.0.0.1:{web_port}",
         "GUNICORN_WORKERS": "2",
     }
     run(["redis-cli", "-n", REDIS_DB, "flushdb"])
@@ -176,17 +195,15 @@ def site_behind_caddy(tmp_path):
         stack.callback(smtp.stop)
         stack.callback(drop_database, database)
         logs = {name: tmp_path / f"{name}.log" for name in ("web", "worker", "caddy")}
-        web = start(
-            stack,
-            [
-                VENV_BIN / "gunicorn",
-                "-c",
-                "python:campaign_site.gunicorn_conf",
-                "campaign_site.wsgi",
-            ],
-            env,
-            logs["web"],
-        )
+        # As campaign-web.socket does: the address is held open outside gunicorn, which gets
+        # it as systemd passes it (LISTEN_FDS), so a restart refuses no connection.
+        held = socket.create_server(("127.0.0.1", web_port), backlog=2048)
+        stack.callback(held.close)
+
+        def serve_web():
+            return serve_from_held_socket(stack, held, env, logs["web"])
+
+        web = serve_web()
         worker = start(
             stack,
             [VENV_BIN / "celery", "-A", "campaign_site", "worker", "--concurrency=1", "-l", "INFO"],
@@ -215,6 +232,8 @@ def site_behind_caddy(tmp_path):
             lambda: b"ready." in logs["worker"].read_bytes(), "worker", worker, logs["worker"]
         )
         yield {
+            "serve_web": serve_web,
+            "web": web,
             "visitor": visitor,
             "site": site,
             "http_port": http_port,
@@ -299,3 +318,58 @@ def test_a_sign_up_through_caddy_is_confirmed_from_its_email(site_behind_caddy):
     assert query(site_behind_caddy["database"], confirmed) == [(1,)]
     for name, log in site_behind_caddy["logs"].items():
         assert "Traceback" not in log.read_text(errors="replace"), name
+
+
+@pytest.mark.services
+def test_restarting_gunicorn_for_an_upgrade_loses_no_request(site_behind_caddy):
+    """docs/deploy/README.md's upgrade: `systemctl restart campaign-web` while visitors keep
+    coming. The old gunicorn finishes what it has; new connections wait on the held socket
+    (Caddy retries for up to 30 s); nobody gets an error and every sign-up is kept."""
+    caddy = site_behind_caddy["visitor"]
+    outcomes, told_ok = Counter(), []
+    stop = threading.Event()
+
+    def keep_visiting(n: int) -> None:
+        count = 0
+        while not stop.is_set():
+            count += 1
+            email = f"upgrade-{n}-{count}@example.org"
+            # A visitor of their own each time: the sign-up rate limit is per address.
+            visitor = Visitor(caddy.port, caddy.context, f"127.0.{n + 10}.{count % 250 + 1}")
+            try:
+                page, _ = visitor.request("GET", "/events/")
+                joined, _ = visitor.request("POST", "/join/", form={"email": email, "website": ""})
+                outcome = (page.status, joined.status)
+            except OSError as error:
+                outcome = type(error).__name__
+            outcomes[outcome] += 1
+            if outcome == (200, 302):
+                told_ok.append(email)
+
+    with ThreadPoolExecutor(4) as pool:
+        visiting = [pool.submit(keep_visiting, n) for n in range(4)]
+        deadline = time.monotonic() + 30
+        while sum(outcomes.values()) < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        old = site_behind_caddy["web"]
+        stop_process(old)  # TERM: a graceful stop, as systemd's restart sends
+        at_restart = sum(outcomes.values())
+        new = site_behind_caddy["serve_web"]()
+        while sum(outcomes.values()) < 60 and time.monotonic() < deadline + 30:
+            time.sleep(0.05)
+        stop.set()
+        for future in visiting:
+            future.result()
+
+    print(f"\nRestart under load: {dict(outcomes)}; new gunicorn pid {new.pid}")
+    assert set(outcomes) == {(200, 302)}, outcomes
+    assert old.returncode == 0 and new.poll() is None
+    assert sum(outcomes.values()) - at_restart >= 40  # the new gunicorn served these
+    stored = {
+        email
+        for (email,) in query(
+            site_behind_caddy["database"],
+            "SELECT email FROM volunteers_supporter WHERE email LIKE 'upgrade-%'",
+        )
+    }
+    assert set(told_ok) == stored

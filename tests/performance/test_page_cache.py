@@ -235,7 +235,7 @@ def test_while_one_request_rebuilds_a_page_the_others_get_the_previous_copy(hand
 
 
 def test_a_change_made_by_another_process_shows_within_a_second(handful, monkeypatch):
-    """Each process reads the generations at most once a second (GENERATION_CHECK_SECONDS);
+    """Each process reads the generations at most every GENERATION_CHECK_SECONDS (under a second);
     here the worker, say, changed a session and bumped the generation in Redis. The page
     cache's clock is the test's, moved on by hand."""
     import time
