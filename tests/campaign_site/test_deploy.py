@@ -138,15 +138,27 @@ class Visitor:
 
 def serve_from_held_socket(stack, held: socket.socket, env: dict, log: Path):
     """gunicorn on `held`, handed over as systemd's socket activation does: as file
-    descriptor 3, with LISTEN_FDS=1 and LISTEN_PID naming gunicorn's own process."""
-    fd = held.fileno()
-    gunicorn = f"{VENV_BIN}/gunicorn -c python:campaign_site.gunicorn_conf campaign_site.wsgi"
+    descriptor 3, with LISTEN_FDS=1 and LISTEN_PID naming gunicorn's own process (a small
+    Python step puts the socket at 3, then becomes gunicorn, keeping its process id)."""
+    gunicorn = [str(VENV_BIN / "gunicorn"), "-c", "python:campaign_site.gunicorn_conf"]
+    become_gunicorn = (
+        "import os, sys; fd = int(sys.argv[1]); os.dup2(fd, 3); os.set_inheritable(3, True); "
+        "os.environ.update(LISTEN_FDS='1', LISTEN_PID=str(os.getpid())); "
+        "os.execv(sys.argv[2], sys.argv[2:])"
+    )
     return start(
         stack,
-        ["sh", "-c", f"exec 3<&{fd} {fd}<&-; LISTEN_FDS=1 LISTEN_PID=$$ exec {gunicorn}"],
+        [
+            VENV_BIN / "python",
+            "-c",
+            become_gunicorn,
+            str(held.fileno()),
+            *gunicorn,
+            "campaign_site.wsgi",
+        ],  # fmt: skip
         env,
         log,
-        pass_fds=(fd,),
+        pass_fds=(held.fileno(),),
     )
 
 
