@@ -208,9 +208,7 @@ class SpendingItem(models.Model):
         def add(field: str, message: str) -> None:
             errors.setdefault(field, []).append(message)
 
-        from donations.spending_selectors import spending_settings_get
-
-        period = spending_settings_get()
+        period = SpendingSettings.objects.filter(pk=1).first() or SpendingSettings()
         if self.incurred_on is not None:
             if not period.period_known:
                 add(

@@ -7,6 +7,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from donations.models import Donation
+from donations.selectors import money_received_totals
 from donations.spending_models import SpendingItem, SpendingSettings
 from donations.spending_rules import Deadlines, SpendingLimit, spending_deadlines
 
@@ -85,8 +87,6 @@ def _sum(queryset: QuerySet[SpendingItem]) -> int:
 
 def ledger_summary(today: date | None = None) -> LedgerSummary:
     """Raised, spent, committed and the limit side by side, with what is still missing."""
-    from donations.selectors import money_received_totals
-
     row = spending_settings_get()
     approved = SpendingItem.objects.approved()
     paid_for = approved.paid_for()
@@ -158,8 +158,6 @@ class SpendingReturn:
 
 def donations_for_the_return() -> QuerySet:
     """Received gifts over £50, whose permissibility record goes in the return."""
-    from donations.models import Donation
-
     return (
         Donation.objects.received()
         .exclude(check_status__in=["", Donation.Check.NOT_NEEDED])
