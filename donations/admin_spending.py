@@ -235,7 +235,7 @@ class SpendingItemAdmin(admin.ModelAdmin):
             try:
                 approved.append(spending_item_approve(item_id=item_id, actor=request.user))
             except ValidationError as exc:
-                messages.error(request, f"S{item_id}: " + " ".join(exc.messages))
+                messages.error(request, " ".join(exc.messages))
         if approved:
             names = ", ".join(item.reference for item in approved)
             messages.success(request, f"Approved {names}.")

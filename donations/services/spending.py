@@ -54,7 +54,7 @@ def spending_item_lock(*, item_id: int) -> SpendingItem:
     try:
         return SpendingItem.objects.select_for_update().get(pk=item_id)
     except SpendingItem.DoesNotExist:
-        raise ValidationError("This spending item no longer exists (it was deleted).") from None
+        raise ValidationError(f"S{item_id} no longer exists (it was deleted).") from None
 
 
 @transaction.atomic
@@ -67,7 +67,12 @@ def spending_item_approve(*, item_id: int, actor) -> SpendingItem:
         raise ValidationError(
             f"{item.reference} was already approved by {item.approved_by_name} ({when})."
         )
-    item.full_clean()  # still inside the regulated period, paid by someone named, ...
+    try:
+        item.full_clean()  # still inside the regulated period, paid by someone named, ...
+    except ValidationError as exc:
+        raise ValidationError(
+            f"{item.reference} cannot be approved yet: " + " ".join(exc.messages)
+        ) from None
     item.status = SpendingItem.Status.APPROVED
     item.approved_by = actor
     item.approved_by_name = actor.get_username()
