@@ -114,8 +114,16 @@ def activity():
 @pytest.mark.parametrize(
     ("role", "panels"),
     [
-        ("Organiser", ["Mailing list", "Sessions in the next 7 days", "Where people came from"]),
-        ("Agent", ["Money", "Where people came from"]),
+        (
+            "Organiser",
+            [
+                "Mailing list",
+                "Sessions in the next 7 days",
+                "Spending against the limit",
+                "Where people came from",
+            ],
+        ),
+        ("Agent", ["Money", "Spending against the limit", "Where people came from"]),
         ("Data manager", ["Mailing list", "Sessions in the next 7 days"]),
     ],
 )
