@@ -309,14 +309,18 @@ class SpendingItemAdmin(admin.ModelAdmin):
         item = get_object_or_404(SpendingItem, pk=item_id)
         if not self.has_view_permission(request, item):
             raise PermissionDenied
-        if not item.invoice:
+        name = item.invoice.name
+        if not name:
             raise Http404("No invoice for this item.")
-        extension = Path(item.invoice.name).suffix
+        try:
+            kept = item.invoice.open("rb")
+        except FileNotFoundError:
+            raise Http404("The invoice file is missing from PRIVATE_FILES_DIR.") from None
         return FileResponse(
-            item.invoice.open("rb"),
+            kept,
             as_attachment=True,
-            filename=f"{item.reference}-invoice{extension}",
-            content_type=invoice_content_type(item.invoice.name),
+            filename=f"{item.reference}-invoice{Path(name).suffix}",
+            content_type=invoice_content_type(name),
         )
 
     def approve_view(self, request, item_id):

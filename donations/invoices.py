@@ -37,11 +37,11 @@ class PrivateInvoiceStorage(FileSystemStorage):
     """Files on disk under PRIVATE_FILES_DIR/invoices (read when used, so a test's setting
     counts), which have no URL: nothing is ever served from there directly."""
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self):
         return str(Path(settings.PRIVATE_FILES_DIR) / "invoices")
 
-    @property  # type: ignore[override]
+    @property
     def location(self):
         return os.path.abspath(self.base_location)
 

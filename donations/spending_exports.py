@@ -16,7 +16,7 @@ NIL_RETURN = (
     "Nil return: no election spending was incurred, no notional spending was given and no "
     "donations over £50 were received."
 )
-ITEM_HEADER = [
+ITEM_HEADER: list[object] = [
     "section",
     "category",
     "reference",
@@ -75,7 +75,7 @@ def spending_return_csv(the_return: SpendingReturn) -> Iterable[list[str]]:
         rows.append([NIL_RETURN])
     rows.append([])
     rows.append(["Part 1: spending by category"])
-    rows.append(ITEM_HEADER)
+    rows.append(list(ITEM_HEADER))
     for group in the_return.categories:
         for item in group.items:
             rows.append(_item_row("spending", item))
@@ -87,7 +87,7 @@ def spending_return_csv(the_return: SpendingReturn) -> Iterable[list[str]]:
     )
     rows.append([])
     rows.append(["Part 2: notional spending"])
-    rows.append(ITEM_HEADER)
+    rows.append(list(ITEM_HEADER))
     if not the_return.notional:
         rows.append(["none"])
     for item in the_return.notional:

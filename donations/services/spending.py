@@ -111,6 +111,6 @@ def spending_item_delete(*, item_id: int, actor) -> None:
     )
     invoice = item.invoice
     item.delete()
-    if invoice:
+    if invoice and invoice.name:
         storage, name = invoice.storage, invoice.name
         transaction.on_commit(lambda: storage.delete(name))
