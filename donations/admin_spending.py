@@ -13,11 +13,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from campaign_site.core.forms import PoundsField
 from campaign_site.core.money import pence_to_text
 from donations.invoices import invoice_check, invoice_content_type
+from donations.selectors import donor_gifts_with_running_total
 from donations.services import (
     spending_item_approve,
     spending_item_delete,
@@ -27,7 +29,11 @@ from donations.services import (
 )
 from donations.spending_exports import invoice_state, spending_return_csv, spending_return_export
 from donations.spending_models import SpendingItem, SpendingSettings
-from donations.spending_selectors import ledger_summary, spending_settings_get
+from donations.spending_selectors import (
+    ledger_summary,
+    spending_item_history,
+    spending_settings_get,
+)
 
 
 @admin.register(SpendingSettings)
@@ -55,6 +61,45 @@ class SpendingSettingsAdmin(admin.ModelAdmin):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         return redirect("admin:donations_spendingsettings_change", spending_settings_get().pk)
+
+    @admin.display(description="the donor's gifts and checks")
+    def donor_gifts(self, obj):
+        if not obj or obj.donor_id is None:
+            return "–"
+        gifts = donor_gifts_with_running_total(donor_id=obj.donor_id)
+        if not gifts:
+            return "No money gifts from this donor: check that the giver is a permissible source."
+        return format_html_join(
+            mark_safe("<br>"),  # noqa: S308 - a constant
+            '<a href="{}">D{}</a>: {} received, check: {}',
+            (
+                (
+                    reverse("admin:donations_donation_change", args=[gift.donation.pk]),
+                    gift.donation.pk,
+                    pence_to_text(gift.donation.received_pence),
+                    gift.donation.get_check_status_display(),
+                )
+                for gift in gifts
+            ),
+        )
+
+    @admin.display(description="audit trail")
+    def history(self, obj):
+        entries = spending_item_history(item=obj) if obj else []
+        if not entries:
+            return "–"
+        return format_html_join(
+            mark_safe("<br>"),  # noqa: S308 - a constant
+            "{} {}: {}",
+            (
+                (
+                    timezone.localtime(entry.created_at).strftime("%-d %b %Y %H:%M"),
+                    entry.actor_name,
+                    entry.get_action_display(),
+                )
+                for entry in entries
+            ),
+        )
 
     def save_model(self, request, obj, form, change):
         spending_settings_update(settings_row=obj)
@@ -129,7 +174,7 @@ class SpendingItemAdmin(admin.ModelAdmin):
     search_fields = ["supplier", "description", "=id"]
     actions = ["approve_selected"]
     raw_id_fields = ["donor"]
-    readonly_fields = ["status_shown", "invoice_link", "amount_shown"]
+    readonly_fields = ["status_shown", "invoice_link", "amount_shown", "history", "donor_gifts"]
 
     def get_fieldsets(self, request, obj=None):
         editing = obj is None or self.has_change_permission(request, obj)
@@ -162,8 +207,11 @@ class SpendingItemAdmin(admin.ModelAdmin):
                     ]
                 },
             ),
-            ("Notional spending", {"fields": ["notional", "donor"]}),
-            (None, {"fields": ["notes"]}),
+            (
+                "Notional spending",
+                {"fields": ["notional", "donor", *(["donor_gifts"] if obj else [])]},
+            ),
+            (None, {"fields": ["notes", *(["history"] if obj else [])]}),
         ]
 
     def has_approve_permission(self, request):
@@ -211,6 +259,45 @@ class SpendingItemAdmin(admin.ModelAdmin):
             return "None uploaded"
         url = reverse("admin:donations_spendingitem_invoice", args=[obj.pk])
         return format_html('<a href="{}">Download {}</a>', url, Path(obj.invoice.name).name)
+
+    @admin.display(description="the donor's gifts and checks")
+    def donor_gifts(self, obj):
+        if not obj or obj.donor_id is None:
+            return "–"
+        gifts = donor_gifts_with_running_total(donor_id=obj.donor_id)
+        if not gifts:
+            return "No money gifts from this donor: check that the giver is a permissible source."
+        return format_html_join(
+            mark_safe("<br>"),  # noqa: S308 - a constant
+            '<a href="{}">D{}</a>: {} received, check: {}',
+            (
+                (
+                    reverse("admin:donations_donation_change", args=[gift.donation.pk]),
+                    gift.donation.pk,
+                    pence_to_text(gift.donation.received_pence),
+                    gift.donation.get_check_status_display(),
+                )
+                for gift in gifts
+            ),
+        )
+
+    @admin.display(description="audit trail")
+    def history(self, obj):
+        entries = spending_item_history(item=obj) if obj else []
+        if not entries:
+            return "–"
+        return format_html_join(
+            mark_safe("<br>"),  # noqa: S308 - a constant
+            "{} {}: {}",
+            (
+                (
+                    timezone.localtime(entry.created_at).strftime("%-d %b %Y %H:%M"),
+                    entry.actor_name,
+                    entry.get_action_display(),
+                )
+                for entry in entries
+            ),
+        )
 
     def save_model(self, request, obj, form, change):
         if change:

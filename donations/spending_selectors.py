@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from campaign_site.core.models import AuditEvent
 from donations.models import Donation
 from donations.selectors import money_received_totals
 from donations.spending_models import SpendingItem, SpendingSettings
@@ -184,3 +185,18 @@ def spending_return_get() -> SpendingReturn:
         limit=spending_settings_get().limit,
         settings_row=spending_settings_get(),
     )
+
+
+SPENDING_ACTIONS = [
+    AuditEvent.Action.SPENDING_PROPOSE,
+    AuditEvent.Action.SPENDING_APPROVE,
+    AuditEvent.Action.SPENDING_CHANGE,
+    AuditEvent.Action.SPENDING_DELETE,
+]
+
+
+def spending_item_history(*, item: SpendingItem) -> QuerySet[AuditEvent]:
+    """The audit trail of one item, oldest first (each entry starts with its reference)."""
+    return AuditEvent.objects.filter(
+        action__in=SPENDING_ACTIONS, what__startswith=f"{item.reference}:"
+    ).order_by("created_at", "pk")

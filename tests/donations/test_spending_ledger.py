@@ -238,3 +238,34 @@ def test_an_organiser_sees_an_item_read_only_with_its_invoice_link(client):
     assert page.status_code == 200
     text = page.content.decode()
     assert "£450" in text and 'name="supplier"' not in text
+
+
+def test_the_item_page_shows_its_audit_trail_and_the_donor_s_gifts(client):
+    from django.test import Client
+
+    from donations.models import Donation
+
+    period()
+    donor = Donor.objects.create(email="printer@example.org")
+    gift = Donation.objects.create(
+        donor=donor,
+        amount_pence=2_000,
+        name="Pat Printer",
+        email=donor.email,
+        received_pence=2_000,
+        first_received_at="2026-06-01T10:00Z",
+        check_status=Donation.Check.NOT_NEEDED,
+    )
+    signed_in(client, "Organiser")
+    client.post(ADD, form(notional="on", amount="300", donor=str(donor.pk)))
+    saved = SpendingItem.objects.get()
+    agent = Client()
+    signed_in(agent, "Agent")
+    agent.post(reverse("admin:donations_spendingitem_approve", args=[saved.pk]))
+
+    page = agent.get(reverse("admin:donations_spendingitem_change", args=[saved.pk]))
+
+    text = page.content.decode()
+    assert "organiser: Spending item proposed" in text
+    assert "agent: Spending item approved" in text
+    assert f">D{gift.pk}</a>: £20 received" in text
