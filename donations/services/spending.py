@@ -86,11 +86,16 @@ def spending_item_approve(*, item_id: int, actor) -> SpendingItem:
 
 @transaction.atomic
 def spending_item_update(*, item: SpendingItem, actor, changed: list[str]) -> SpendingItem:
-    """Save the agent's changes to an item (`changed` names the fields, for the trail)."""
+    """Save the agent's changes to an item (`changed` names the fields, for the trail); an
+    invoice replaced by a new upload is deleted once that is committed."""
     _require(actor, CHANGE, "change")
-    spending_item_lock(item_id=item.pk)
+    before = spending_item_lock(item_id=item.pk)
     item.full_clean()
     item.save()
+    replaced = before.invoice.name
+    if replaced and replaced != item.invoice.name:  # a new invoice: the old file goes
+        storage = before.invoice.storage
+        transaction.on_commit(lambda: storage.delete(replaced))
     fields = ", ".join(changed) if changed else "nothing"
     audit_record(
         actor=actor,

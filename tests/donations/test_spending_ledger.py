@@ -269,3 +269,23 @@ def test_the_item_page_shows_its_audit_trail_and_the_donor_s_gifts(client):
     assert "organiser: Spending item proposed" in text
     assert "agent: Spending item approved" in text
     assert f">D{gift.pk}</a>: £20 received" in text
+
+
+def test_a_replaced_invoice_leaves_only_the_new_file(
+    client, private_files_dir, django_capture_on_commit_callbacks
+):
+    period()
+    signed_in(client, "Agent")
+    client.post(ADD, form(invoice=pdf()))
+    saved = SpendingItem.objects.get()
+    [first] = stored_files(private_files_dir)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:donations_spendingitem_change", args=[saved.pk]),
+            form(invoice=png()),
+        )
+
+    assert response.status_code == 302, errors_of(response)
+    assert [path.suffix for path in stored_files(private_files_dir)] == [".png"]
+    assert not first.exists()
