@@ -100,6 +100,7 @@ def test_the_agent_reads_the_summary_and_the_return(laptop_page, live_server):
     assert laptop_page.serious_accessibility_violations() == []
     page.emulate_media(media="print")
     expect(page.locator("#header")).to_be_hidden()
+    page.screenshot(path="test-results/ledger-return-print.png", full_page=True)
     assert laptop_page.console_errors == [] and laptop_page.failed_responses == []
 
 
