@@ -110,9 +110,20 @@ def spending_return_csv(the_return: SpendingReturn) -> Iterable[list[str]]:
     rows.append(["Part 3: donations over £50"])
     yield from ([csv_safe_cell(value) for value in row] for row in rows)
     yield list(SPENDING_RETURN_HEADER)
-    if not the_return.donations.exists():
+    if not the_return.donations.exists() and not the_return.in_kind:
         yield ["none"]
     yield from spending_return_csv_rows(the_return.donations)
+    for item in the_return.in_kind:  # donations in kind, in the same columns
+        values = {
+            "reference": item.reference,
+            "donor name": item.supplier,
+            "email": str(item.donor or ""),
+            "gift": f"In kind: {item.description}",
+            "amount received (GBP)": pence_to_decimal_text(item.amount_pence),
+            "kept (GBP)": pence_to_decimal_text(item.amount_pence),
+            "date received": _day(item.incurred_on),
+        }
+        yield [csv_safe_cell(values.get(column, "")) for column in SPENDING_RETURN_HEADER]
 
 
 def spending_return_export(*, actor, what: str = "Spending return CSV") -> SpendingReturn:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from campaign_site.core.models import AuditEvent
 from donations.models import Donation
+from donations.permissibility import PERMISSIBILITY_THRESHOLD_PENCE
 from donations.selectors import money_received_totals
 from donations.spending_models import SpendingItem, SpendingSettings
 from donations.spending_rules import Deadlines, SpendingLimit, spending_deadlines
@@ -141,6 +142,13 @@ class SpendingReturn:
     @property
     def total_pence(self) -> int:
         return self.spending_pence + self.notional_pence
+
+    @property
+    def in_kind(self) -> list[SpendingItem]:
+        """Notional spending over £50: donations in kind, listed with the donations too."""
+        return [
+            item for item in self.notional if item.amount_pence > PERMISSIBILITY_THRESHOLD_PENCE
+        ]
 
     @property
     def is_nil(self) -> bool:

@@ -132,6 +132,15 @@ def test_the_csv_is_grouped_by_category_with_notional_spending_and_donations(cli
         f"D{ledger['donation'].pk}", "Pat Elector", "12 Kedleston Road", "", "Derby", "DE22 1GB"
     ]  # fmt: skip
     assert "Small Gift" not in text
+    # The hall lent free (£150) is a donation in kind, listed with the donations.
+    in_kind = rows[part3 + 3]
+    assert in_kind[:2] == [ledger["hall"].reference, "St Mark's Hall"]
+    assert in_kind[6:10] == [
+        "hall@example.org",
+        "",
+        "In kind: Hall lent free for a hustings",
+        "150.00",
+    ]
     audit = AuditEvent.objects.get(action="export")
     assert (audit.what, audit.actor_name, audit.rows) == ("Spending return CSV", "agent", 5)
 
@@ -147,6 +156,7 @@ def test_the_printable_page_shows_the_same_and_is_audited(client, ledger):
     assert "Petty expense: Jo Bloggs" in page
     assert "Hall lent free for a hustings" in page and "Part 2: notional spending" in page
     assert "Pat Elector" in page and "12 Kedleston Road, Derby, DE22 1GB" in page
+    assert "In kind: Hall lent free for a hustings" in page
     assert "Total against the limit: £738.50 of £16,990" in page
     assert "Not yet approved" not in page and "Nil return" not in page
     audit = AuditEvent.objects.get(action="export")
