@@ -1,7 +1,9 @@
 """The roles staff accounts are given: one table, synced to groups after every migrate.
 
-- Organiser: sessions and their sign-ups, updates to the list, the campaign's copy.
-- Agent: donations, their permissibility checks and the spending-return export.
+- Organiser: sessions and their sign-ups, updates to the list, the campaign's copy; proposes
+  spending items (the agent approves them).
+- Agent: donations, their permissibility checks and the spending-return export; the
+  spending ledger (the limit, approving, changing and deleting items, the return).
 - Data manager: supporters (search, export, erasure), sign-up exports, phonebank results
   exports.
 - The phonebank: the Organiser builds call lists and scripts, imports contacts, keeps the
@@ -60,6 +62,9 @@ ROLES: dict[str, list[str]] = {
         "campaign_site.view_sourcecode",
         "phonebank.view_phonebanksettings",
         "phonebank.change_phonebanksettings",
+        # The spending ledger: organisers propose items; the agent approves them.
+        "donations.add_spendingitem",
+        "donations.view_spendingitem",
     ],
     "Agent": [
         "donations.view_donation",
@@ -75,6 +80,14 @@ ROLES: dict[str, list[str]] = {
         "donations.view_donationsettings",
         "donations.change_donationsettings",
         "campaign_site.view_sourcecode",
+        "donations.view_spendingsettings",
+        "donations.change_spendingsettings",
+        "donations.add_spendingitem",
+        "donations.view_spendingitem",
+        "donations.change_spendingitem",
+        "donations.delete_spendingitem",
+        "donations.approve_spendingitem",
+        "donations.export_spendingitem",
     ],
     "Data manager": [
         "volunteers.view_supporter",

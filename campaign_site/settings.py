@@ -232,6 +232,9 @@ else:
 # The site serves var/media itself unless media are elsewhere (a proxy in front can serve
 # the folder directly instead: MEDIA_SERVE=0).
 MEDIA_SERVE = env_bool("MEDIA_SERVE", default=not MEDIA_S3_BUCKET)
+# Files only staff may see (the spending ledger's invoices and receipts): on this host's disk,
+# outside MEDIA_ROOT, never served by URL; admin serves each after a permission check.
+PRIVATE_FILES_DIR = Path(os.environ.get("PRIVATE_FILES_DIR") or VAR_DIR / "private")
 
 # `manage.py backup` (nightly from the deploy recipe's timer) writes here, keeps this many
 # days of backups, and then runs the off-site command with {file} for the backup.

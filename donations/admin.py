@@ -14,7 +14,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from campaign_site.core.money import pence_to_text
-from donations import stripe_gateway
+from donations import (
+    admin_spending,  # noqa: F401  (registers the spending ledger's admin)
+    stripe_gateway,
+)
 from donations.admin_settings import setup_hint
 from donations.exports import SPENDING_RETURN_HEADER, spending_return_export
 from donations.models import Donation, DonationToCheck, Donor, Payment

@@ -352,3 +352,20 @@ class DonationToCheck(Donation):
         proxy = True
         verbose_name = "gift to check"
         verbose_name_plural = "gifts to check (over £50)"
+
+
+# The spending ledger's models live in their own module; Django finds them through this one.
+from donations.spending_models import SpendingItem, SpendingSettings  # noqa: E402
+
+__all__ = [
+    "ChargeRefundTotal",
+    "Donation",
+    "DonationSettings",
+    "DonationToCheck",
+    "Donor",
+    "Payment",
+    "Refund",
+    "SpendingItem",
+    "SpendingSettings",
+    "StripeEvent",
+]

@@ -57,6 +57,13 @@ def media_root(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def private_files_dir(settings, tmp_path_factory):
+    """Private uploads (the spending ledger's invoices) go to this test's own folder too."""
+    settings.PRIVATE_FILES_DIR = tmp_path_factory.mktemp("private")
+    return settings.PRIVATE_FILES_DIR
+
+
+@pytest.fixture(autouse=True)
 def live_server_static_files(request):
     """The live server serves static files from the finders, which know no hashed names."""
     if "live_server" in request.fixturenames:

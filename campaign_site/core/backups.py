@@ -1,10 +1,13 @@
-"""Backups that restore: the database and the uploaded media in one file, and its restore.
+"""Backups that restore: the database, the uploaded media and the private files in one file, and
+its restore.
 
 A backup is `campaign-<UTC time>.tar` in BACKUP_DIR holding
 - `database.dump`: pg_dump's custom format (pg_restore reads it; it restores into a newer
   PostgreSQL too),
 - `media/`: everything under MEDIA_ROOT (the photo, the logo, share images), unless media live
   in object storage, which the provider keeps,
+- `private/`: everything under PRIVATE_FILES_DIR (the spending ledger's invoices, records the
+  agent must keep), always on disk,
 - `manifest.json`: when, and for every table its row count and a checksum of its rows, taken
   in the same snapshot as the dump, so a restore can prove it brought back exactly that.
 
@@ -138,6 +141,9 @@ def backup_create(*, now: datetime | None = None) -> Path:
             media_root = Path(settings.MEDIA_ROOT)
             if not _media_in_object_storage() and media_root.is_dir():
                 archive.add(media_root, arcname="media")
+            private_dir = Path(settings.PRIVATE_FILES_DIR)
+            if private_dir.is_dir():
+                archive.add(private_dir, arcname="private")
             info = tarfile.TarInfo("manifest.json")
             data = json.dumps(manifest, indent=1).encode()
             info.size, info.mtime = len(data), int(now.timestamp())
@@ -183,6 +189,7 @@ class RestoreReport:
     created_at: str
     tables: dict[str, TableCheck]
     media_files: int
+    private_files: int = 0
 
 
 def backup_restore(path: Path) -> RestoreReport:
@@ -206,12 +213,8 @@ def backup_restore(path: Path) -> RestoreReport:
             + ["--exit-on-error", *arguments, dump],
             env,
         )
-        media = [member for member in archive.getmembers() if member.name.startswith("media/")]
-        for member in media:
-            member.name = member.name.removeprefix("media/")
-        media_root = Path(settings.MEDIA_ROOT)
-        media_root.mkdir(parents=True, exist_ok=True)
-        archive.extractall(media_root, members=media, filter="data")
+        media = _extract_folder(archive, "media", Path(settings.MEDIA_ROOT))
+        private = _extract_folder(archive, "private", Path(settings.PRIVATE_FILES_DIR))
     expected = {name: TableCheck(*value) for name, value in manifest["tables"].items()}
     restored = table_checks(sorted(expected))
     wrong = sorted(name for name, check in expected.items() if restored[name] != check)
@@ -221,4 +224,15 @@ def backup_restore(path: Path) -> RestoreReport:
         created_at=manifest["created_at"],
         tables=expected,
         media_files=sum(1 for member in media if member.isfile()),
+        private_files=sum(1 for member in private if member.isfile()),
     )
+
+
+def _extract_folder(archive: tarfile.TarFile, folder: str, target: Path) -> list[tarfile.TarInfo]:
+    """Put the backup's `folder/` back under `target`; returns what it held."""
+    members = [member for member in archive.getmembers() if member.name.startswith(f"{folder}/")]
+    for member in members:
+        member.name = member.name.removeprefix(f"{folder}/")
+    target.mkdir(parents=True, exist_ok=True)
+    archive.extractall(target, members=members, filter="data")
+    return members

@@ -333,7 +333,8 @@ class DeliveryEvent(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who exported, erased or bulk-emailed personal data, when, and how many rows.
+    """Who exported, erased or bulk-emailed personal data, when, and how many rows; and each
+    change to the spending ledger the agent signs for.
 
     Written by services only; admin shows it read-only to superusers.
     """
@@ -344,6 +345,10 @@ class AuditEvent(models.Model):
         BULK_EMAIL = "bulk_email", "Bulk email"
         RETENTION = "retention", "Retention erasure"
         IMPORT = "import", "Import"
+        SPENDING_PROPOSE = "spending_propose", "Spending item proposed"
+        SPENDING_APPROVE = "spending_approve", "Spending item approved"
+        SPENDING_CHANGE = "spending_change", "Spending item changed"
+        SPENDING_DELETE = "spending_delete", "Spending item deleted"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -15,6 +15,13 @@ from donations.services.checks import (
 )
 from donations.services.ledger import donation_recompute, progress_invalidate
 from donations.services.monthly import donation_monthly_stop
+from donations.services.spending import (
+    spending_item_approve,
+    spending_item_delete,
+    spending_item_propose,
+    spending_item_update,
+    spending_settings_update,
+)
 from donations.services.stripe_events import checkout_session_apply, stripe_event_apply
 
 __all__ = [
@@ -31,5 +38,10 @@ __all__ = [
     "donation_settings_update",
     "permissibility_problems",
     "progress_invalidate",
+    "spending_item_approve",
+    "spending_item_delete",
+    "spending_item_propose",
+    "spending_item_update",
+    "spending_settings_update",
     "stripe_event_apply",
 ]

@@ -1,5 +1,5 @@
 """Backups that restore, shown by a drill as an operator would run it: fill a database, run
-`manage.py backup`, destroy the database and the media, make an empty database, run
+`manage.py backup`, destroy the database, the media and the invoices, make an empty database, run
 `manage.py restore`, and compare what came back with what was there."""
 
 import os
@@ -98,6 +98,10 @@ def test_restore_drill_brings_back_every_supporter_consent_sign_up_gift_and_call
     (media / "pictures").mkdir(parents=True)
     photo = os.urandom(50_000)
     (media / "pictures/candidate.jpg").write_bytes(photo)
+    invoices = tmp_path / "var/private/invoices/2026/06"
+    invoices.mkdir(parents=True)
+    invoice = b"%PDF-1.7\n" + os.urandom(20_000)
+    (invoices / "print-run.pdf").write_bytes(invoice)
     before = checks(database)
     assert all(rows >= 150 for rows, _ in before.values()), before
 
@@ -107,20 +111,25 @@ def test_restore_drill_brings_back_every_supporter_consent_sign_up_gift_and_call
     assert (tmp_path / "offsite" / backup.name).read_bytes() == backup.read_bytes()
     assert oct(backup.stat().st_mode & 0o777) == "0o600"
     with tarfile.open(backup) as archive:
-        assert {"database.dump", "manifest.json", "media/pictures/candidate.jpg"} <= set(
-            archive.getnames()
-        )
+        assert {
+            "database.dump",
+            "manifest.json",
+            "media/pictures/candidate.jpg",
+            "private/invoices/2026/06/print-run.pdf",
+        } <= set(archive.getnames())
 
     # The disaster: the database and the media are gone.
     drop_database(database)
     run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database.rsplit("/", 1)[1]])
     (media / "pictures/candidate.jpg").unlink()
+    (invoices / "print-run.pdf").unlink()
 
     said = manage(env, "restore", "--yes", str(backup))
-    assert "every checksum matching" in said and "1 media files" in said
+    assert "every checksum matching" in said and "1 media files, 1 private files" in said
     after = checks(database)
     assert after == before
     assert (media / "pictures/candidate.jpg").read_bytes() == photo
+    assert (invoices / "print-run.pdf").read_bytes() == invoice
     print("\nRestore drill:", ", ".join(f"{t} {rows}" for t, (rows, _) in after.items()))
 
     # The site runs on it again: the next migrate has nothing to do.

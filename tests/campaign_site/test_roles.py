@@ -30,6 +30,8 @@ PAGES = {
     "donations_donationtocheck": {"Agent"},
     "donations_donor": {"Agent"},
     "donations_donationsettings": {"Agent"},
+    "donations_spendingitem": {"Organiser", "Agent"},
+    "donations_spendingsettings": {"Agent"},
 }
 
 # export action -> (changelist, action name, roles allowed)

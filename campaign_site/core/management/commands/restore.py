@@ -36,6 +36,7 @@ class Command(BaseCommand):
         rows = sum(check.rows for check in report.tables.values())
         self.stdout.write(
             f"Restored the backup of {report.created_at}: {len(report.tables)} tables, "
-            f"{rows:,} rows, every checksum matching; {report.media_files} media files."
+            f"{rows:,} rows, every checksum matching; {report.media_files} media files, "
+            f"{report.private_files} private files (invoices)."
         )
         self.stdout.write("Restart the web service and the workers: systemctl restart campaign-*")
