@@ -55,3 +55,22 @@ def screening_status(*, now: datetime | None = None) -> ScreeningStatus:
     screened_at = min(f.uploaded_at for f in files.values())
     fresh = screened_at > now - timedelta(days=SCREENING_DAYS)
     return ScreeningStatus(files=files, screened_at=screened_at, is_fresh=fresh)
+
+
+class ScreeningHistory:
+    """When the files in force at some moment were uploaded: for each call, the TPS check it
+    was made under (the older of the TPS and CTPS files then in force). Files replaced since
+    keep their row (their numbers are gone), so the history is all there."""
+
+    def __init__(self):
+        self.files = list(ScreeningFile.objects.order_by("uploaded_at", "pk"))
+
+    def screened_at(self, moment: datetime) -> datetime | None:
+        latest: dict[str, datetime] = {}
+        for screening_file in self.files:
+            if screening_file.uploaded_at > moment:
+                break
+            latest[screening_file.kind] = screening_file.uploaded_at
+        if len(latest) < len(ScreeningFile.Kind.choices):
+            return None
+        return min(latest.values())
