@@ -244,3 +244,16 @@ def test_a_file_without_numbers_changes_nothing(now):
     first.refresh_from_db()
     assert first.replaced_at is None
     assert TpsNumber.objects.count() == 1
+
+
+def test_the_command_loads_a_file_from_disk(tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "ctps.txt"
+    path.write_text("01332 000001\nrubbish\n")
+    out = io.StringIO()
+
+    call_command("phonebank_tps_load", "ctps", str(path), stdout=out)
+
+    assert "1 numbers kept as hashes, 1 lines skipped" in out.getvalue()
+    assert ScreeningFile.objects.get().kind == "ctps"
