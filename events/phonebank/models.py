@@ -606,6 +606,13 @@ DEFAULT_PRIVACY_LINE = (
     "we'll take your number off our list today."
 )
 
+DEFAULT_CONSTITUENTS_PRIVACY_LINE = (
+    "I'm a volunteer calling for {candidate}'s campaign in {constituency}. We're ringing "
+    "people across the constituency; our privacy notice on the campaign website says where "
+    "we got your number. If you'd rather we didn't call again, just say so and we'll take "
+    "your number off our list today."
+)
+
 
 class PhonebankSettings(models.Model):
     """One row, edited by organisers in admin: when callers may ring people (UK time) and
@@ -619,6 +626,13 @@ class PhonebankSettings(models.Model):
         default=DEFAULT_PRIVACY_LINE,
         help_text="Read out in every call: who is calling, why, and how to stop the calls. "
         "{candidate} and {constituency} are filled in from the campaign settings.",
+    )
+    constituents_privacy_line = models.TextField(
+        "privacy line for screened constituents' lists",
+        default=DEFAULT_CONSTITUENTS_PRIVACY_LINE,
+        help_text="Read out instead in calls from a screened constituents' list (people who "
+        "did not ask to be called): who is calling, why, where we got the number, and how "
+        "to stop the calls.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -156,5 +156,14 @@ class Migration(migrations.Migration):
             model_name="screeningfile",
             index=models.Index(fields=["kind", "replaced_at"], name="phonebank_s_kind_751f7b_idx"),
         ),
+        migrations.AddField(
+            model_name="phonebanksettings",
+            name="constituents_privacy_line",
+            field=models.TextField(
+                default="I'm a volunteer calling for {candidate}'s campaign in {constituency}. We're ringing people across the constituency; our privacy notice on the campaign website says where we got your number. If you'd rather we didn't call again, just say so and we'll take your number off our list today.",
+                help_text="Read out instead in calls from a screened constituents' list (people who did not ask to be called): who is calling, why, where we got the number, and how to stop the calls.",
+                verbose_name="privacy line for screened constituents' lists",
+            ),
+        ),
         migrations.RunPython(hashes_backfill, migrations.RunPython.noop),
     ]

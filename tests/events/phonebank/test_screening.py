@@ -2,6 +2,7 @@
 registered number never served without its owner's agreement, a screening over 28 days old
 stops the list, and an objection on any list stops the number on every list."""
 
+import html
 import io
 from datetime import date, time, timedelta
 
@@ -257,3 +258,22 @@ def test_the_command_loads_a_file_from_disk(tmp_path):
 
     assert "1 numbers kept as hashes, 1 lines skipped" in out.getvalue()
     assert ScreeningFile.objects.get().kind == "ctps"
+
+
+def test_a_constituents_call_gets_its_own_privacy_line(screened, call_list, make_caller, now):
+    from django.template.loader import render_to_string
+
+    from events.phonebank.selectors import script_steps
+
+    place(screened, "+447700900005", now, **NO_CONSENT)
+    held = contact_claim_next(caller=make_caller(), call_list=screened, now=now)
+    steps = script_steps(script=screened.script)
+
+    page = html.unescape(
+        render_to_string("events/phonebank/_script.html", {"steps": steps, "hold": held})
+    )
+    consented = html.unescape(render_to_string("events/phonebank/_script.html", {"steps": steps}))
+
+    assert "We're ringing people across the constituency" in page
+    assert "because you told the campaign it could phone you" not in page
+    assert "because you told the campaign it could phone you" in consented
