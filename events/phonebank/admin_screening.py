@@ -14,6 +14,16 @@ from events.phonebank.screening import screening_status
 from events.phonebank.services import screening_file_load
 
 ADD_PERMISSION = "phonebank.add_screeningfile"
+FIELDS = (
+    "kind",
+    "filename",
+    "uploaded_at",
+    "uploaded_by",
+    "lines_read",
+    "numbers_kept",
+    "lines_skipped",
+    "replaced_at",
+)
 
 
 @admin.register(ScreeningFile)
@@ -28,8 +38,7 @@ class ScreeningFileAdmin(admin.ModelAdmin):
         "in_force",
     ]
     list_filter = ["kind"]
-    fields = list_display[:-1] + ["filename", "replaced_at"]
-    readonly_fields = fields
+    fields = readonly_fields = FIELDS
     change_list_template = "events/phonebank/admin/screeningfile_change_list.html"
 
     @admin.display(description="in force", boolean=True)

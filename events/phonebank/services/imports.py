@@ -303,7 +303,7 @@ def _further_consents_keep(
     (unless it is the same evidence again, as when one sheet is imported to two lists)."""
     by_phone = {contact.phone: contact for contact in contacts}
     rows = [row for row in rows if row["phone"] in by_phone]
-    known = {
+    known: set[tuple[int, str, str, datetime | None]] = {
         (c.contact_id, c.consent_text, c.consent_where, c.consent_at)
         for c in ContactConsent.objects.filter(contact__in=[by_phone[r["phone"]] for r in rows])
     }
