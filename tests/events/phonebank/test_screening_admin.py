@@ -96,6 +96,7 @@ def test_a_screened_import_asks_for_the_source_not_consent(organiser, screened, 
     assert response.status_code == 302
     preview = organiser.get(response["Location"]).content.decode()
     assert "Registered with the TPS" in preview
+    assert "Where the number came from" in preview and "Our doorstep records" in preview
     assert organiser.post(response["Location"], {}).status_code == 302
     assert Contact.objects.get(phone="+447700900010").source == "Our doorstep records"
     assert not Contact.objects.filter(phone="+441332000001").exists()
