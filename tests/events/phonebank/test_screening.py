@@ -277,3 +277,16 @@ def test_a_constituents_call_gets_its_own_privacy_line(screened, call_list, make
     assert "We're ringing people across the constituency" in page
     assert "because you told the campaign it could phone you" not in page
     assert "because you told the campaign it could phone you" in consented
+
+
+def test_a_contact_held_when_the_screening_runs_out_is_not_given_again(screened, make_caller, now):
+    place(screened, "+447700900005", now, **NO_CONSENT)
+    caller = make_caller()
+    held = contact_claim_next(caller=caller, call_list=screened, now=now)
+    assert held is not None
+    for kind in ScreeningFile.Kind.values:  # the files in force are now 29 days old
+        load(kind, ["01332 000001"], now=now - timedelta(days=29))
+
+    assert contact_claim_next(caller=caller, call_list=screened, now=now) is None
+    held.refresh_from_db()
+    assert held.status == CallAssignment.Status.WAITING
