@@ -26,7 +26,7 @@ PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
 PROD_ENV = DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(PROD_REDIS_URL)} \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/prod-secret-key)} SITE_URL=$${SITE_URL:-http://127.0.0.1:8000}
 
-.PHONY: install install-dev run demo migrate worker beat test lint format clean prod bench bench-update-send bench-phonebank bench-erasure bench-cluster
+.PHONY: install install-dev run demo migrate worker beat test lint format clean prod bench bench-update-send bench-phonebank bench-erasure bench-cluster bench-tps
 
 $(INSTALLED): requirements.txt
 	@echo "Installing the requirements into $(VENV) (the first time takes a few minutes)..."
@@ -119,6 +119,11 @@ bench-phonebank: install-dev
 # see tests/benchmarks/erasure.py. Needs PostgreSQL only.
 bench-erasure: install-dev
 	$(BIN)/python -m tests.benchmarks.erasure $(BENCH_ARGS)
+
+# Loading a 2,000,000-line TPS file (time and peak memory), then claims against it (not a
+# test): see tests/benchmarks/tps_load.py. Needs PostgreSQL only.
+bench-tps: install-dev
+	$(BIN)/python -m tests.benchmarks.tps_load $(BENCH_ARGS)
 
 test: install-dev
 	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -6,9 +6,10 @@
   spending ledger (the limit, approving, changing and deleting items, the return).
 - Data manager: supporters (search, export, erasure), sign-up exports, phonebank results
   exports.
-- The phonebank: the Organiser builds call lists and scripts, imports contacts, keeps the
-  do-not-call list, suspends callers and reads results; exporting results is the Data
-  manager's (a separate permission, like every export).
+- The phonebank: the Organiser builds call lists and scripts, imports contacts, uploads the
+  TPS and Corporate TPS files, keeps the do-not-call list, suspends callers and reads
+  results; exporting results is the Data manager's (a separate permission, like every
+  export).
 
 Exports of personal data are separate permissions. No role manages accounts, groups or
 two-factor devices, and none reads the outbox (it holds receipts and working links): only a
@@ -57,6 +58,8 @@ ROLES: dict[str, list[str]] = {
         "phonebank.add_contactimport",
         "phonebank.view_contactimport",
         "phonebank.import_contacts",
+        "phonebank.add_screeningfile",
+        "phonebank.view_screeningfile",
         "campaign_site.add_sourcecode",
         "campaign_site.change_sourcecode",
         "campaign_site.view_sourcecode",

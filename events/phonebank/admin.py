@@ -20,11 +20,13 @@ from campaign_site.core.admin_read_only import ReadOnlyAdmin
 from campaign_site.core.words import count_of
 from events.models import Event, Rsvp
 from events.phonebank.admin_hours import PhonebankSettingsAdmin  # noqa: F401
+from events.phonebank.admin_screening import ScreeningFileAdmin  # noqa: F401
 from events.phonebank.forms import (
     AddSupportersForm,
     CallForm,
     DoNotCallForm,
     ImportUploadForm,
+    ScreenedImportUploadForm,
     ScriptStepForm,
     ScriptStepFormSet,
     SuspendForm,
@@ -41,6 +43,7 @@ from events.phonebank.models import (
     ScriptStep,
 )
 from events.phonebank.phones import phone_for_display, phone_to_e164
+from events.phonebank.screening import screening_status
 from events.phonebank.selectors import callbacks_due, phonebank_results, script_steps
 from events.phonebank.services import (
     IMPORT_CONFLICT,
@@ -58,7 +61,20 @@ from events.phonebank.services import (
     phonebank_results_export,
     script_save,
 )
+from volunteers.consent import PHONE_CALLS_LABEL
 
+CONSENTED_IMPORT_NOTE = (
+    "Only people who agreed to be phoned by the campaign, and where and when they agreed (a "
+    "street stall sheet, a doorstep conversation). Never bought or matched numbers. Nothing "
+    "is added until you have seen the check and confirmed."
+)
+SCREENED_IMPORT_NOTE = (
+    "Constituents' numbers from our own doorstep records or a supplier, for live canvassing "
+    "calls. Each is checked against the TPS and Corporate TPS files now and on every call: a "
+    "registered number is called only if that person agreed to our calls. Numbers on the "
+    "do-not-call list, and ones volunteers would pay extra to call, are refused. Nothing is "
+    "added until you have seen the check and confirmed."
+)
 IMPORT_PERMISSION = "phonebank.import_contacts"
 EXPORT_PERMISSION = "phonebank.export_results"
 
@@ -175,7 +191,7 @@ class ScriptAdmin(admin.ModelAdmin):
 class CallListForm(forms.ModelForm):
     class Meta:
         model = CallList
-        fields = ["name", "status", "sessions", "script", "retry_delay", "max_tries"]
+        fields = ["name", "basis", "status", "sessions", "script", "retry_delay", "max_tries"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,8 +217,17 @@ def _count_per_list(rows, list_field: str) -> Coalesce:
 @admin.register(CallList)
 class CallListAdmin(admin.ModelAdmin):
     form = CallListForm
-    list_display = ["name", "status", "script", "session_count", "on_list", "calls", "created_at"]
-    list_filter = ["status"]
+    list_display = [
+        "name",
+        "basis",
+        "status",
+        "script",
+        "session_count",
+        "on_list",
+        "calls",
+        "created_at",
+    ]
+    list_filter = ["status", "basis"]
     search_fields = ["name"]
     filter_horizontal = ["sessions"]
     change_form_template = "events/phonebank/admin/calllist_change_form.html"
@@ -256,6 +281,7 @@ class CallListAdmin(admin.ModelAdmin):
                 "can_import": request.user.has_perm(IMPORT_PERMISSION),
                 "can_export": request.user.has_perm(EXPORT_PERMISSION),
                 "can_change": self.has_change_permission(request, call_list),
+                "screening": screening_status() if call_list.is_screened else None,
             }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
@@ -310,6 +336,7 @@ class CallListAdmin(admin.ModelAdmin):
                 "now": timezone.now(),
                 "can_export": request.user.has_perm(EXPORT_PERMISSION),
                 "can_suspend": request.user.has_perm("phonebank.add_callersuspension"),
+                "screening": screening_status() if call_list.is_screened else None,
             },
             title=f"Results: {call_list}",
         )
@@ -349,15 +376,20 @@ class CallListAdmin(admin.ModelAdmin):
 
     def import_view(self, request, pk):
         call_list = self._list(request, pk, permission=IMPORT_PERMISSION)
-        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        screened = call_list.is_screened
+        form_class = ScreenedImportUploadForm if screened else ImportUploadForm
+        form = form_class(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
+            given = form.cleaned_data
             try:
                 contact_import = contacts_import_preview(
                     call_list=call_list,
                     file=upload.read(),
                     filename=upload.name,
-                    consent_wording=form.cleaned_data["consent_wording"],
+                    consent_wording=given.get("consent_wording") or PHONE_CALLS_LABEL,
+                    source=given.get("source", ""),
+                    source_date=given.get("source_date"),
                     actor=request.user,
                 )
             except ImportFileError as error:
@@ -375,11 +407,10 @@ class CallListAdmin(admin.ModelAdmin):
                 "form": form,
                 "multipart": True,
                 "submit": "Check the file",
-                "note": "Only people who agreed to be phoned by the campaign, and where and "
-                "when they agreed (a street stall sheet, a doorstep conversation). Never "
-                "bought or matched numbers. Nothing is added until you have seen the check "
-                "and confirmed.",
-                "example": "name,phone,postcode,consent\n"
+                "note": SCREENED_IMPORT_NOTE if screened else CONSENTED_IMPORT_NOTE,
+                "example": "name,phone,postcode\nSam Jones,07700 900123,DE22 1AA"
+                if screened
+                else "name,phone,postcode,consent\n"
                 'Sam Jones,07700 900123,DE22 1AA,"street stall, 14 Nov"',
             },
             title=f"Import contacts to {call_list}",

@@ -23,7 +23,10 @@ class PhonebankSettingsAdmin(admin.ModelAdmin):
                 ],
             },
         ),
-        ("What every caller reads at the start of a call", {"fields": ["privacy_line"]}),
+        (
+            "What every caller reads at the start of a call",
+            {"fields": ["privacy_line", "constituents_privacy_line"]},
+        ),
     ]
 
     def has_add_permission(self, request):

@@ -1,6 +1,10 @@
 """Demo phonebank content for `make run`: a sample script, and for each demo phonebank
 session a call list of made-up people whose numbers are in Ofcom's drama range (07700
-900000 to 07700 900999), so no real phone ever rings. Running it again adds nothing twice."""
+900000 to 07700 900999), so no real phone ever rings. The first session also gets a
+screened constituents' list (landlines in the drama range 01632 960000 to 960999, from
+"demo doorstep records") with demo TPS and Corporate TPS files that hold some of them: those
+are never served. Running it again adds nothing twice (the demo files are loaded again only
+once they are too old to serve the list)."""
 
 from datetime import datetime, time, timedelta
 
@@ -10,8 +14,9 @@ from django.utils import timezone
 from campaign_site.core.selectors import campaign_settings_get
 from events.ics import LONDON
 from events.models import Event
-from events.phonebank.models import Script, ScriptStep
-from events.phonebank.services import call_list_create, script_save
+from events.phonebank.models import CallList, ScreeningFile, Script, ScriptStep
+from events.phonebank.screening import screening_status
+from events.phonebank.services import call_list_create, screening_file_load, script_save
 from events.phonebank.services.lists import assignments_add, contacts_for_numbers
 from volunteers.consent import PHONE_CALLS_LABEL
 
@@ -25,28 +30,44 @@ FIRST_NAMES = [
 SURNAMES = ["Ahmed", "Brown", "Clarke", "Dhillon", "Evans", "Fletcher", "Gill", "Hughes"]
 DISTRICTS = ["DE22 1AA", "DE22 2EY", "DE21 4LX", "DE3 9AB", "DE22 4BG", "DE21 2HZ"]
 PLACES = ["street stall, Allestree", "doorstep, Chaddesden", "street stall, Darley Abbey"]
+CONSTITUENTS_SCRIPT_NAME = "Sample script for constituents: introduce Chris, voting intention"
+CONSTITUENTS = 20
+# Of the constituents' numbers 01632 960000 + n: on the demo TPS file, and on the CTPS one.
+ON_TPS = (1, 5, 9, 13)
+ON_CTPS = (17,)
 
 
-def demo_script() -> Script:
-    script = Script.objects.filter(name=SCRIPT_NAME).first()
+def demo_script(*, constituents: bool = False) -> Script:
+    name = CONSTITUENTS_SCRIPT_NAME if constituents else SCRIPT_NAME
+    script = Script.objects.filter(name=name).first()
     if script is not None:
         return script
     campaign = campaign_settings_get()
     candidate, seat = campaign.candidate_name, campaign.constituency
+    why = (
+        "We're ringing people across the constituency before the election."
+        if constituents
+        else "You told us you were happy for us to call."
+    )
+    where = (
+        "We have your number from our own records of talking to people on the doorstep. "
+        if constituents
+        else ""
+    )
     steps = [
         (
             ScriptStep.Kind.TEXT,
             f"Hello, is that {{first name}}? I'm a volunteer with {candidate}'s campaign in "
-            f"{seat}. You told us you were happy for us to call. Have you got two minutes?",
+            f"{seat}. {why} Have you got two minutes?",
             "",
             [],
             False,
         ),
         (
             ScriptStep.Kind.TEXT,
-            "We only use what you tell us for the campaign, and delete it after the election. "
-            "If you'd rather we didn't call again, just say and we'll take your number off "
-            "our list straight away. Our privacy notice is on the campaign website.",
+            f"{where}We only use what you tell us for the campaign, and delete it after the "
+            "election. If you'd rather we didn't call again, just say and we'll take your "
+            "number off our list straight away. Our privacy notice is on the campaign website.",
             "",
             [],
             False,
@@ -93,7 +114,7 @@ def demo_script() -> Script:
         ),
         (ScriptStep.Kind.TEXT, "Thank you, {first name}. Have a good evening!", "", [], False),
     ]
-    script = Script(name=SCRIPT_NAME)
+    script = Script(name=name)
     return script_save(
         script=script,
         steps=[
@@ -142,4 +163,51 @@ def phonebank_demo_add(*, now: datetime | None = None) -> int:
         contacts = contacts_for_numbers(rows=rows, now=now)
         assignments_add(call_list=call_list, contacts=contacts, now=now)
         added += 1
+    first_session = Event.objects.filter(kind=Event.Kind.PHONEBANK).order_by("starts_at", "pk")
+    if first_session.exists() and not CallList.objects.filter(basis=CallList.Basis.SCREENED):
+        _constituents_add(session=first_session[0], now=now)
+        added += 1
+    if not screening_status(now=now).is_fresh:
+        _demo_screening_files_load(now=now)
     return added
+
+
+def _constituents_add(*, session: Event, now: datetime) -> CallList:
+    """Constituents from "our doorstep records": no consent, screened against the TPS."""
+    call_list = call_list_create(
+        name=f"Demo constituents: {session.title}",
+        script=demo_script(constituents=True),
+        sessions=[session],
+        basis=CallList.Basis.SCREENED,
+    )
+    rows = [
+        {
+            "first_name": FIRST_NAMES[(n + 7) % len(FIRST_NAMES)],
+            "surname": SURNAMES[(n + 3) % len(SURNAMES)],
+            "phone": f"+441632960{n:03d}",
+            "postcode": DISTRICTS[n % len(DISTRICTS)],
+            "source": "Demo doorstep records",
+            "source_date": timezone.localdate(now, timezone=LONDON) - timedelta(days=30),
+        }
+        for n in range(CONSTITUENTS)
+    ]
+    contacts = contacts_for_numbers(rows=rows, now=now)
+    assignments_add(call_list=call_list, contacts=contacts, now=now)
+    return call_list
+
+
+def _demo_screening_files_load(*, now: datetime) -> None:
+    """Demo TPS and CTPS files: a few of the constituents' numbers among others."""
+    others = [f"01632 960{n:03d}" for n in range(900, 910)]
+    screening_file_load(
+        kind=ScreeningFile.Kind.TPS,
+        lines=[f"01632 960{n:03d}" for n in ON_TPS] + others + ["", "demo file: not a number"],
+        filename="demo-tps.txt",
+        now=now,
+    )
+    screening_file_load(
+        kind=ScreeningFile.Kind.CTPS,
+        lines=[f"01632 960{n:03d}" for n in ON_CTPS],
+        filename="demo-ctps.txt",
+        now=now,
+    )

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from events.phonebank.models import CallResult, DoNotCall, ScriptStep
+from events.phonebank.models import CallResult, DoNotCall, ScreeningFile, ScriptStep
 from events.phonebank.script import script_walk
 from events.phonebank.services.lists import SUPPORTER_INTERESTS
 from volunteers.consent import INTEREST_LABELS, PHONE_CALLS_LABEL
@@ -309,6 +309,36 @@ class ImportUploadForm(forms.Form):
         initial=PHONE_CALLS_LABEL,
         max_length=300,
         help_text="The words on the sheet or form they signed, kept as the evidence.",
+    )
+
+
+class ScreenedImportUploadForm(forms.Form):
+    """A screened list's import: no consent column, but where the numbers came from."""
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns: name, phone, postcode. No consent column: these numbers are "
+        "called only while they are not registered with the TPS or Corporate TPS.",
+    )
+    source = forms.CharField(
+        label="Where the numbers came from",
+        max_length=200,
+        help_text="“Our doorstep records”, or the supplier's name. Shown to anyone who asks "
+        "where we got their number.",
+    )
+    source_date = forms.DateField(
+        label="As of",
+        help_text="The date of the records, or of the supplier's file (e.g. 2026-11-20).",
+    )
+
+
+class ScreeningFileUploadForm(forms.Form):
+    kind = forms.ChoiceField(label="Which file", choices=ScreeningFile.Kind.choices)
+    file = forms.FileField(
+        label="The file",
+        help_text="A text file, one number a line, as the TPS sends it (01332 000000). "
+        "It replaces the last file of the same kind; only keyed hashes of the numbers are "
+        "kept.",
     )
 
 

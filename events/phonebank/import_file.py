@@ -40,7 +40,7 @@ def _key(header: str) -> str:
     return re.sub(r"[\s_\-]", "", (header or "").strip().lower())
 
 
-def _columns(headers: list[str]) -> dict[str, int]:
+def _columns(headers: list[str], *, needs_consent: bool = True) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, header in enumerate(headers):
         key = _key(header)
@@ -54,7 +54,7 @@ def _columns(headers: list[str]) -> dict[str, int]:
         )
     if "name" not in found and "first_name" not in found:
         raise ImportFileError("The file needs a name (or first name) column.")
-    if "consent" not in found:
+    if "consent" not in found and needs_consent:
         raise ImportFileError(
             "The file needs a column saying where each person agreed to be called "
             '(e.g. "street stall"), with the date in it or in its own column.'
@@ -149,11 +149,16 @@ def _cell(row: list[str], index: int | None) -> str:
 
 
 def file_rows_read(
-    file: IO[bytes] | IO[str] | str | bytes, *, today: date, wording: str
+    file: IO[bytes] | IO[str] | str | bytes,
+    *,
+    today: date,
+    wording: str,
+    needs_consent: bool = True,
 ) -> tuple[list[dict], list[dict]]:
     """The file's usable rows ({line, first_name, surname, phone, postcode, consent_text,
     consent_where, consent_at}) and the refused ones ({line, reason, name, phone masked}).
-    Raises ImportFileError when the file as a whole cannot be used."""
+    Without `needs_consent` (a screened list's import) no consent column is asked for and
+    rows carry none. Raises ImportFileError when the file as a whole cannot be used."""
     reader = csv.reader(io.StringIO(_text(file)))
     try:
         headers = next(reader)
@@ -161,7 +166,7 @@ def file_rows_read(
         raise ImportFileError("The file is empty.") from None
     except csv.Error:
         raise ImportFileError("The file is not a CSV file.") from None
-    columns = _columns(headers)
+    columns = _columns(headers, needs_consent=needs_consent)
     valid: list[dict] = []
     refused: list[dict] = []
     by_phone: dict[str, int] = {}
@@ -174,7 +179,9 @@ def file_rows_read(
     for line, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
-        parsed, reason = _row_parse(row, columns, today=today, wording=wording)
+        parsed, reason = _row_parse(
+            row, columns, today=today, wording=wording, needs_consent=needs_consent
+        )
         shown = (parsed or {}).get("first_name") or _cell(row, columns.get("name"))
         if reason is None and parsed is not None and parsed["phone"] in by_phone:
             reason = f"Same number as line {by_phone[parsed['phone']]}"
@@ -194,7 +201,9 @@ def file_rows_read(
     return valid, refused
 
 
-def _row_parse(row, columns, *, today: date, wording: str) -> tuple[dict | None, str | None]:
+def _row_parse(
+    row, columns, *, today: date, wording: str, needs_consent: bool = True
+) -> tuple[dict | None, str | None]:
     first_name = _cell(row, columns.get("first_name"))
     surname = _cell(row, columns.get("surname"))
     if not first_name:
@@ -211,8 +220,14 @@ def _row_parse(row, columns, *, today: date, wording: str) -> tuple[dict | None,
         if error.code == "phone_refused":  # a UK number volunteers must not call: say why
             return None, error.messages[0]
         return None, "Not a valid UK phone number"
-    where, when_text = _consent_parts(row, columns, today=today)
     result = {"first_name": first_name[:60], "surname": surname[:60], "phone": phone}
+    if not needs_consent:
+        try:
+            postcode = normalise_postcode(_cell(row, columns.get("postcode")))
+        except ValidationError:
+            return result, "Postcode not recognised (leave it blank or correct it)"
+        return {**result, "postcode": postcode}, None
+    where, when_text = _consent_parts(row, columns, today=today)
     if not where:
         return result, "No consent source (where they agreed to be called)"
     if not when_text:

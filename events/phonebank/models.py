@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from events.models import Event, Rsvp
+from events.phonebank.tps import phone_hash
 from volunteers.models import Supporter
 
 HOLD_MINUTES = 15
@@ -109,8 +110,20 @@ class ScriptStep(models.Model):
         return [option["label"] for option in self.options]
 
 
+SCREENING_DAYS = 28
+
+
 class CallList(models.Model):
-    """Whom the callers of some phonebank sessions call, and with which script."""
+    """Whom the callers of some phonebank sessions call, and with which script.
+
+    Its basis says why its contacts may be called: each agreed to be phoned (consented), or
+    they are constituents whose numbers are screened against the TPS and Corporate TPS
+    (screened): served only while the screening files are under 28 days old, and a number
+    registered with either never unless its owner agreed to our calls."""
+
+    class Basis(models.TextChoices):
+        CONSENTED = "consented", "Consented to our calls"
+        SCREENED = "screened", "Constituents, screened against the TPS"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open: callers are given contacts"
@@ -118,6 +131,16 @@ class CallList(models.Model):
         CLOSED = "closed", "Closed"
 
     name = models.CharField(max_length=120)
+    basis = models.CharField(
+        "basis for calling",
+        max_length=10,
+        choices=Basis.choices,
+        default=Basis.CONSENTED,
+        help_text="Consented: only people who agreed to be phoned by the campaign. Screened "
+        "constituents: numbers from our own records or a supplier, called only while the "
+        "TPS and Corporate TPS files are under 28 days old, and never a registered number "
+        "unless its owner agreed to our calls.",
+    )
     sessions = models.ManyToManyField(
         Event,
         related_name="call_lists",
@@ -161,6 +184,10 @@ class CallList(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 
+    @property
+    def is_screened(self) -> bool:
+        return self.basis == self.Basis.SCREENED
+
 
 class ContactImport(models.Model):
     """One uploaded file of contacts: previewed (valid rows kept, refused rows listed with
@@ -183,6 +210,10 @@ class ContactImport(models.Model):
     pending_rows = models.JSONField(default=list, blank=True, editable=False)
     # [{line, reason, shown}] where `shown` is the row's name with a masked number.
     refused = models.JSONField(default=list, blank=True, editable=False)
+    # A screened list's import: where the numbers came from ("our doorstep records", a
+    # supplier's name) and as of when. Copied to each new contact.
+    source = models.CharField(max_length=200, blank=True)
+    source_date = models.DateField(null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -215,13 +246,34 @@ class ContactQuerySet(models.QuerySet):
             .exclude(phone__in=DoNotCall.objects.values("phone"))
         )
 
+    def callable_screened(self):
+        """Who may be called from a screened list (whose screening is fresh: see
+        selectors.screening_status): as callable(), except that a number without consent
+        behind it may be called if it is not registered with the TPS or Corporate TPS."""
+        return (
+            self.filter(
+                Q(supporter__isnull=True)
+                | Q(supporter__phone_consent_at__isnull=False, supporter__phone=F("phone")),
+                erased_at__isnull=True,
+            )
+            .exclude(phone__in=DoNotCall.objects.values("phone"))
+            .filter(
+                ~Q(consent_text="")
+                | Q(phone_hash__isnull=False)
+                & ~Q(phone_hash__in=TpsNumber.objects.values("number_hash"))
+            )
+        )
+
 
 class Contact(models.Model):
-    """A person who agreed to be phoned by the campaign: one row per number (E.164).
+    """A person the campaign may phone: one row per number (E.164).
 
     The consent evidence is what the person agreed to, where and when: copied from the
     supporter's Consent record (a form on this site) or from the organiser's import (a street
-    stall sheet, a doorstep conversation). Without it the number is never served."""
+    stall sheet, a doorstep conversation). Without it the number is served only from a
+    screened list, and only while it is not registered with the TPS or Corporate TPS; then
+    `source` says where the number came from. `phone_hash` (tps.phone_hash) is what the
+    screening files are matched on."""
 
     first_name = models.CharField(max_length=60)
     surname = models.CharField(
@@ -239,9 +291,14 @@ class Contact(models.Model):
     import_batch = models.ForeignKey(
         ContactImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )
-    consent_text = models.TextField("what they agreed to")
-    consent_where = models.CharField("where they agreed", max_length=200)
-    consent_at = models.DateTimeField("when they agreed")
+    consent_text = models.TextField("what they agreed to", blank=True)
+    consent_where = models.CharField("where they agreed", max_length=200, blank=True)
+    consent_at = models.DateTimeField("when they agreed", null=True, blank=True)
+    source = models.CharField(
+        "where the number came from", max_length=200, blank=True, help_text="Screened lists."
+    )
+    source_date = models.DateField("as of", null=True, blank=True)
+    phone_hash = models.BinaryField(max_length=32, null=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -258,6 +315,15 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.first_name if self.erased_at is None else "(erased)"
+
+    def save(self, *args, **kwargs):
+        # Derived from the number (bulk inserts set it themselves: tps.phone_hash).
+        self.phone_hash = phone_hash(self.phone) if self.phone else None
+        super().save(*args, **kwargs)
+
+    @property
+    def has_consent(self) -> bool:
+        return bool(self.consent_text)
 
     @property
     def postcode_district(self) -> str:
@@ -319,6 +385,52 @@ class DoNotCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} ({self.get_reason_display()})"
+
+
+class ScreeningFile(models.Model):
+    """A TPS or Corporate TPS file an organiser uploaded: its numbers are kept only as keyed
+    hashes (TpsNumber), and a new file of the same kind replaces the last one's."""
+
+    class Kind(models.TextChoices):
+        TPS = "tps", "TPS (people)"
+        CTPS = "ctps", "Corporate TPS (businesses)"
+
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    filename = models.CharField(max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lines_read = models.PositiveIntegerField(default=0)
+    numbers_kept = models.PositiveIntegerField(default=0)
+    lines_skipped = models.PositiveIntegerField(
+        default=0, help_text="Blank lines and lines that are not a UK number."
+    )
+    # Which SECRET_KEY made the hashes (tps.key_check): a file hashed with another key
+    # matches nothing, so it counts as no screening at all.
+    key_check = models.CharField(max_length=16, editable=False)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = "TPS screening file"
+        indexes = [models.Index(fields=["kind", "replaced_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}, {self.uploaded_at:%d %b %Y}"
+
+
+class TpsNumber(models.Model):
+    """One number of a screening file, as HMAC-SHA256 of its E.164 form (tps.phone_hash)."""
+
+    screening_file = models.ForeignKey(ScreeningFile, on_delete=models.CASCADE, related_name="+")
+    number_hash = models.BinaryField(max_length=32, db_index=True)
+
+    class Meta:
+        verbose_name = "TPS-registered number"
+
+    def __str__(self) -> str:
+        return f"Number hash {bytes(self.number_hash).hex()[:12]}…"
 
 
 class CallAssignment(models.Model):
@@ -494,6 +606,13 @@ DEFAULT_PRIVACY_LINE = (
     "we'll take your number off our list today."
 )
 
+DEFAULT_CONSTITUENTS_PRIVACY_LINE = (
+    "I'm a volunteer calling for {candidate}'s campaign in {constituency}. We're ringing "
+    "people across the constituency; our privacy notice on the campaign website says where "
+    "we got your number. If you'd rather we didn't call again, just say so and we'll take "
+    "your number off our list today."
+)
+
 
 class PhonebankSettings(models.Model):
     """One row, edited by organisers in admin: when callers may ring people (UK time) and
@@ -507,6 +626,13 @@ class PhonebankSettings(models.Model):
         default=DEFAULT_PRIVACY_LINE,
         help_text="Read out in every call: who is calling, why, and how to stop the calls. "
         "{candidate} and {constituency} are filled in from the campaign settings.",
+    )
+    constituents_privacy_line = models.TextField(
+        "privacy line for screened constituents' lists",
+        default=DEFAULT_CONSTITUENTS_PRIVACY_LINE,
+        help_text="Read out instead in calls from a screened constituents' list (people who "
+        "did not ask to be called): who is calling, why, where we got the number, and how "
+        "to stop the calls.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

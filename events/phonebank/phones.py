@@ -3,10 +3,12 @@
 import phonenumbers
 from django.core.exceptions import ValidationError
 
-# Ofcom keeps 07700 900000 to 07700 900999 for drama: the numbers never ring anyone. The
-# demo call lists and practice calls use them, so they count as UK numbers here even though
-# `phonenumbers` (rightly) says no line has them.
+# Ofcom keeps 07700 900000 to 07700 900999 (mobile) and 01632 960000 to 01632 960999
+# (landline) for drama: the numbers never ring anyone. The demo call lists and practice
+# calls use them, so they count as UK numbers here even though `phonenumbers` (rightly)
+# says no line has them.
 DRAMA_RANGE = ("+447700900000", "+447700900999")
+DRAMA_RANGES = (DRAMA_RANGE, ("+441632960000", "+441632960999"))
 
 NOT_UK = "Not a UK phone number"
 
@@ -102,8 +104,7 @@ def _why_not_callable(number: phonenumbers.PhoneNumber, *, region: str) -> str:
 
 
 def is_drama_number(e164: str) -> bool:
-    low, high = DRAMA_RANGE
-    return len(e164) == len(low) and low <= e164 <= high
+    return any(len(e164) == len(low) and low <= e164 <= high for low, high in DRAMA_RANGES)
 
 
 def phone_for_display(e164: str) -> str:

@@ -54,6 +54,7 @@ from events.phonebank.models import (
     Script,
     ScriptStep,
 )
+from events.phonebank.screening import screening_status
 
 # How many of their own latest results a caller may still change.
 CHANGEABLE_RESULTS = 3
@@ -150,6 +151,18 @@ class PhonebankResults:
         return [caller for caller in self.callers if caller.flags]
 
 
+def callable_places(*, now: datetime | None = None) -> Q:
+    """Places (CallAssignment) whose contact may be called from their list now: the claim's
+    rule (services/claim.py), by the list's basis and, for screened lists, its screening."""
+    places = Q(call_list__basis=CallList.Basis.CONSENTED, contact__in=Contact.objects.callable())
+    if screening_status(now=now).is_fresh:
+        places |= Q(
+            call_list__basis=CallList.Basis.SCREENED,
+            contact__in=Contact.objects.callable_screened(),
+        )
+    return places
+
+
 def phonebank_results(
     *,
     call_list: CallList | None = None,
@@ -166,7 +179,7 @@ def phonebank_results(
     if session is not None:
         records = records.filter(caller__event=session)
         assignments = assignments.filter(call_list__sessions=session)
-    callable_now = Q(contact__in=Contact.objects.callable())
+    callable_now = callable_places(now=now)
     mix = dict(records.values_list("result").annotate(n=Count("pk")).order_by())
     held = Q(status=CallAssignment.Status.HELD, held_until__gte=now)
     waiting = Q(status=CallAssignment.Status.WAITING) | Q(
@@ -317,8 +330,8 @@ def callbacks_due(*, call_list: CallList, now: datetime | None = None, limit: in
             call_list=call_list,
             last_result=CallResult.CALL_BACK,
             status__in=[CallAssignment.Status.WAITING, CallAssignment.Status.HELD],
-            contact__in=Contact.objects.callable(),
         )
+        .filter(callable_places(now=now))
         .select_related("contact")
         .order_by("next_try_at")[:limit]
     )

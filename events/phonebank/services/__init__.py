@@ -28,8 +28,10 @@ Call lists and scripts (organisers)
 Imports (organisers with phonebank.import_contacts)
     contacts_import_preview(*, call_list: CallList, file: IO[bytes] | IO[str] | str | bytes,
                             filename: str = "", consent_wording: str = PHONE_CALLS_LABEL,
+                            source: str = "", source_date: date | None = None,
                             actor: User | None = None,
                             now: datetime | None = None) -> ContactImport
+        (A screened list's import: no consent column; `source` and `source_date` needed.)
         Parses the CSV (name or first name + surname, phone, postcode, consent: where and
         when, e.g. "street stall, 14 Nov", or a separate consent date column; headers are
         matched loosely), stores the valid rows as pending and lists refused ones
@@ -51,6 +53,13 @@ Imports (organisers with phonebank.import_contacts)
         What confirming would do: {"new": .., "same": .. (already on file, same person),
         "conflict": ..}.
     contacts_import_cancel(*, contact_import: ContactImport, actor: User | None = None) -> None
+
+TPS screening (organisers; a call list's basis is "consented" or "screened")
+    screening_file_load(*, kind: str, lines: Iterable[bytes | str], filename: str = "",
+                        actor: User | None = None, now: datetime | None = None) -> ScreeningFile
+        A TPS or CTPS file (one number a line), streamed into the hash table in place of
+        the last file of its kind; holds on numbers it registers (without consent) end at
+        once. Whether screened lists are served: screening.screening_status().
 
 Do not call
     do_not_call_add(*, phone: str, reason: str = DoNotCall.Reason.ORGANISER, note: str = "",
@@ -186,6 +195,7 @@ from events.phonebank.services.screen import (
     caller_result_correct,
     caller_result_save,
 )
+from events.phonebank.services.screening import screening_file_load
 from events.phonebank.services.scripts import script_problems, script_save
 
 __all__ = [
@@ -220,6 +230,7 @@ __all__ = [
     "opinion_answers_erase_due",
     "phonebank_results_export",
     "phonebank_retention_erase_due",
+    "screening_file_load",
     "script_problems",
     "script_save",
 ]

@@ -21,7 +21,9 @@ choices into one statement or update the row it selects), and each costs more to
 to run; the claim was most of the screen's time. The SQL is written for PostgreSQL and works
 unchanged on SQLite 3.35 or later (`make run`; RETURNING), which has no row locks to take:
 it lets one writer at a time through. Who may be called is the same rule as
-Contact.objects.callable(); tests/events/phonebank/test_claim_sql.py holds the two together.
+Contact.objects.callable() (consented lists) and .callable_screened() (screened lists, while
+their TPS screening is fresh: screening.py); tests/events/phonebank/test_claim_sql.py holds
+them together.
 """
 
 # The SQL below is put together from table names and fixed fragments; every value is a
@@ -40,7 +42,9 @@ from events.phonebank.models import (
     Contact,
     DoNotCall,
     NumberShown,
+    TpsNumber,
 )
+from events.phonebank.screening import screening_status
 from events.phonebank.services.callers import HOLD, caller_lock_checked, holds_release
 from volunteers.models import Supporter
 
@@ -53,19 +57,36 @@ C = Contact._meta.db_table
 S = Supporter._meta.db_table
 D = DoNotCall._meta.db_table
 N = NumberShown._meta.db_table
+L = CallList._meta.db_table
+T = TpsNumber._meta.db_table
 
-# The contact `c` (with its supporter `s`, if any, left-joined) may be called: consent on
-# record, not erased, not on the do-not-call list, and a supporter's own agreement to be
-# phoned still in force on this number. Contact.objects.callable() says the same.
-CALLABLE = f"""c.erased_at IS NULL AND c.consent_text <> ''
+
+def callable_sql(*, screening_fresh: bool) -> str:
+    """The contact `c` (with its supporter `s`, if any, left-joined) may be called from the
+    list `l`: not erased, not on the do-not-call list, a supporter's own agreement to be
+    phoned still in force on this number, and either consent on record (any list) or,
+    on a screened list whose screening is fresh, a number registered with neither the TPS
+    nor the Corporate TPS (its hash in no file in force; a contact without a hash is
+    never taken for unregistered). Contact.objects.callable() and .callable_screened()
+    say the same."""
+    fresh = "1 = 1" if screening_fresh else "1 = 0"
+    return f"""c.erased_at IS NULL
     AND (c.supporter_id IS NULL OR (s.phone_consent_at IS NOT NULL AND s.phone = c.phone))
-    AND NOT EXISTS (SELECT 1 FROM {D} d WHERE d.phone = c.phone)"""
+    AND NOT EXISTS (SELECT 1 FROM {D} d WHERE d.phone = c.phone)
+    AND ((l.basis = 'consented' AND c.consent_text <> '')
+        OR (l.basis = 'screened' AND {fresh} AND (c.consent_text <> ''
+            OR (c.phone_hash IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM {T} t WHERE t.number_hash = c.phone_hash)))))"""
+
 
 # The place `a`'s contact is with a caller right now on another list (param: now).
 HELD_ELSEWHERE = f"""EXISTS (SELECT 1 FROM {A} o WHERE o.contact_id = a.contact_id
     AND o.status = 'held' AND o.held_until >= %s AND o.id <> a.id)"""
 
-PLACE = f"{A} a JOIN {C} c ON c.id = a.contact_id LEFT JOIN {S} s ON s.id = c.supporter_id"
+PLACE = (
+    f"{A} a JOIN {C} c ON c.id = a.contact_id JOIN {L} l ON l.id = a.call_list_id "
+    f"LEFT JOIN {S} s ON s.id = c.supporter_id"
+)
 
 
 def _lock_clause(*, skip_locked: bool) -> str:
@@ -78,7 +99,9 @@ def _lock_clause(*, skip_locked: bool) -> str:
     return "FOR UPDATE OF c, a SKIP LOCKED" if skip_locked else "FOR UPDATE OF c, a"
 
 
-def _choice(where: str, order: str, *, mine: bool = False, passed_over: list[int]) -> str:
+def _choice(
+    where: str, order: str, *, callable_: str, mine: bool = False, passed_over: list[int]
+) -> str:
     """A sub-select of the first place that `where` allows, locked.
 
     The caller's own hold is not checked here but by statement 3 (which lets it go if it
@@ -87,7 +110,7 @@ def _choice(where: str, order: str, *, mine: bool = False, passed_over: list[int
     leave the caller holding it and hand them a second contact as well."""
     conditions = [where]
     if not mine:
-        conditions += [CALLABLE, f"NOT {HELD_ELSEWHERE}"]
+        conditions += [callable_, f"NOT {HELD_ELSEWHERE}"]
     if passed_over:
         conditions.append(f"a.id NOT IN ({', '.join(['%s'] * len(passed_over))})")
     return (
@@ -97,13 +120,20 @@ def _choice(where: str, order: str, *, mine: bool = False, passed_over: list[int
 
 
 def _pick_and_hold(
-    *, caller_id: int, call_list_id: int, now: datetime, until: datetime, passed_over: list[int]
+    *,
+    caller_id: int,
+    call_list_id: int,
+    now: datetime,
+    until: datetime,
+    passed_over: list[int],
+    callable_: str,
 ) -> int | None:
     """Statement 2: the id of the place now held for the caller (until `until`), or None."""
     at = connection.ops.adapt_datetimefield_value
     mine = _choice(
         "a.held_by_id = %s AND a.status = 'held'",
         "a.held_since, a.id",
+        callable_=callable_,
         mine=True,
         passed_over=passed_over,
     )
@@ -111,11 +141,13 @@ def _pick_and_hold(
         "a.call_list_id = %s AND ((a.status = 'held' AND a.held_until < %s) OR "
         "(a.status = 'waiting' AND a.last_result = 'call_back' AND a.next_try_at <= %s))",
         "a.next_try_at",
+        callable_=callable_,
         passed_over=passed_over,
     )
     waiting = _choice(
         "a.call_list_id = %s AND a.status = 'waiting' AND a.next_try_at <= %s",
         "a.next_try_at",
+        callable_=callable_,
         passed_over=passed_over,
     )
     sql = f"""UPDATE {A} SET status = 'held', held_by_id = %s,
@@ -133,12 +165,14 @@ def _pick_and_hold(
     return None if row is None else row[0]
 
 
-def _show_if_still_free(*, assignment_id: int, caller_id: int, now: datetime) -> bool:
+def _show_if_still_free(
+    *, assignment_id: int, caller_id: int, now: datetime, callable_: str
+) -> bool:
     """Statement 3: log the number as shown, if it may still be called by this caller."""
     at = connection.ops.adapt_datetimefield_value
     sql = f"""INSERT INTO {N} (assignment_id, contact_id, caller_id, shown_at)
         SELECT a.id, a.contact_id, %s, %s FROM {PLACE}
-        WHERE a.id = %s AND {CALLABLE} AND NOT {HELD_ELSEWHERE}"""
+        WHERE a.id = %s AND {callable_} AND NOT {HELD_ELSEWHERE}"""
     with connection.cursor() as cursor:
         cursor.execute(sql, [caller_id, at(now), assignment_id, at(now)])
         return cursor.rowcount == 1
@@ -162,6 +196,9 @@ def contact_claim_next(
     now = now or timezone.now()
     until = now + HOLD if closes_at is None else min(now + HOLD, closes_at)
     caller_lock_checked(caller=caller, call_list=call_list)
+    # Read once per claim: a screened list is served only while its screening is fresh
+    # (a new file, or the 28 days running out, takes effect at the next claim).
+    callable_ = callable_sql(screening_fresh=screening_status(now=now).is_fresh)
     passed_over: list[int] = []
     for _ in range(MAX_PASSES):
         assignment_id = _pick_and_hold(
@@ -170,10 +207,13 @@ def contact_claim_next(
             now=now,
             until=until,
             passed_over=passed_over,
+            callable_=callable_,
         )
         if assignment_id is None:
             return None
-        if _show_if_still_free(assignment_id=assignment_id, caller_id=caller.pk, now=now):
+        if _show_if_still_free(
+            assignment_id=assignment_id, caller_id=caller.pk, now=now, callable_=callable_
+        ):
             return CallAssignment.objects.select_related("contact", "call_list").get(
                 pk=assignment_id
             )

@@ -1,7 +1,8 @@
 """CSV export of a call list's results, for organisers with phonebank.export_results.
 
-Results only: no phone numbers, no surnames, and no political-opinion answers (those stay
-apart, counted in admin's results, never in a file). Audited."""
+Each row says the list's basis and, for a screened list, the date of the TPS check the
+call was made under. Results only: no phone numbers, no surnames, and no political-opinion
+answers (those stay apart, counted in admin's results, never in a file). Audited."""
 
 import csv
 import io
@@ -13,6 +14,7 @@ from campaign_site.core.audit import audit_record
 from campaign_site.core.csv_cells import csv_safe_cell
 from campaign_site.core.models import AuditEvent
 from events.phonebank.models import CallAnswer, CallList, CallRecord, ScriptStep
+from events.phonebank.screening import ScreeningHistory
 
 EXPORT_PERMISSION = "phonebank.export_results"
 
@@ -46,10 +48,13 @@ def phonebank_results_export(*, call_list: CallList, actor) -> str:
         what=f"Phonebank results CSV: {call_list}",
         rows=len(records),
     )
+    history = ScreeningHistory() if call_list.is_screened else None
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
         [
+            "list basis",
+            "screened against the TPS on",
             "recorded",
             "session",
             "caller",
@@ -64,8 +69,11 @@ def phonebank_results_export(*, call_list: CallList, actor) -> str:
     )
     for record in records:
         caller = record.caller
+        screened_at = history.screened_at(record.recorded_at) if history else None
         writer.writerow(
             [
+                call_list.get_basis_display(),
+                timezone.localtime(screened_at).strftime("%Y-%m-%d") if screened_at else "",
                 _local(record.recorded_at),
                 csv_safe_cell(caller.event.title if caller else ""),
                 csv_safe_cell(caller.first_name if caller else ""),

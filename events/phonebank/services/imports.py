@@ -14,7 +14,7 @@ known and bulk inserts.
 """
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -24,7 +24,7 @@ from django.utils import timezone
 from campaign_site.core.audit import audit_record
 from campaign_site.core.models import AuditEvent
 from events.ics import LONDON
-from events.phonebank.import_file import file_rows_read
+from events.phonebank.import_file import ImportFileError, file_rows_read
 from events.phonebank.models import (
     CallAssignment,
     CallList,
@@ -32,6 +32,7 @@ from events.phonebank.models import (
     ContactConsent,
     ContactImport,
     DoNotCall,
+    TpsNumber,
 )
 from events.phonebank.phones import phone_masked
 from events.phonebank.services.lists import (
@@ -40,6 +41,7 @@ from events.phonebank.services.lists import (
     is_same_person,
 )
 from events.phonebank.services.privacy import contacts_erase_number_passed_on
+from events.phonebank.tps import phone_hasher
 from volunteers.consent import PHONE_CALLS_LABEL
 
 # What a kept row is: its number is not on file, on file for the same person, or on file
@@ -48,6 +50,7 @@ NEW, SAME, CONFLICT = "new", "same", "conflict"
 KEEP_OLD, TAKE_NEW, SKIP = "keep", "new", "skip"
 CHOICES = (KEEP_OLD, TAKE_NEW, SKIP)
 CHANGED = "The number's record changed since the check: import this row again"
+REGISTERED = "Registered with the TPS or Corporate TPS: not called unless they agree to our calls"
 
 
 @transaction.atomic
@@ -57,15 +60,34 @@ def contacts_import_preview(
     file: IO[bytes] | IO[str] | str | bytes,
     filename: str = "",
     consent_wording: str = PHONE_CALLS_LABEL,
+    source: str = "",
+    source_date: date | None = None,
     actor=None,
     now: datetime | None = None,
 ) -> ContactImport:
     """Read the file and keep its valid rows, waiting for the organiser to confirm.
 
+    A screened list's import has no consent column but a `source` (where the numbers came
+    from: "our doorstep records", a supplier) and its `source_date`; each row gets them.
     Raises ImportFileError (a ValidationError) when the file as a whole cannot be used."""
     now = now or timezone.now()
     today = timezone.localdate(now, timezone=LONDON)
-    valid, refused = file_rows_read(file, today=today, wording=consent_wording)
+    source = source.strip()[:200]
+    if call_list.is_screened:
+        if not source or source_date is None:
+            raise ImportFileError(
+                "Say where these numbers came from (our doorstep records, or the supplier) "
+                "and as of when."
+            )
+        if source_date > today:
+            raise ImportFileError("The source's date is in the future.")
+    else:
+        source, source_date = "", None
+    valid, refused = file_rows_read(
+        file, today=today, wording=consent_wording, needs_consent=not call_list.is_screened
+    )
+    if source_date is not None:
+        valid = [{**row, "source": source, "source_date": source_date.isoformat()} for row in valid]
     valid, refused_known = _sort_known(call_list=call_list, rows=valid)
     refused = sorted(refused + refused_known, key=lambda row: row["line"])
     contact_import = ContactImport.objects.create(
@@ -76,6 +98,8 @@ def contacts_import_preview(
         rows_refused=len(refused),
         pending_rows=valid,
         refused=refused,
+        source=source,
+        source_date=source_date,
         uploaded_by=actor,
         uploaded_at=now,
     )
@@ -103,15 +127,35 @@ def _sort_known(*, call_list: CallList, rows: list[dict]) -> tuple[list[dict], l
     withdrew their agreement, or is already on this list for the same person; mark the
     others "new" (number not on file), "same" (on file for the same person: their
     agreement in this file is kept as a ContactConsent) or "conflict"
-    (on file for someone else: the organiser chooses). One query each, for the whole file."""
+    (on file for someone else: the organiser chooses). On a screened list, a number
+    registered with the TPS or Corporate TPS is refused unless the person on file agreed
+    to our calls (claims check the files in force again, each time). One query each, for
+    the whole file."""
     phones = [row["phone"] for row in rows]
     blocked = set(DoNotCall.objects.filter(phone__in=phones).values_list("phone", flat=True))
     on_file = {
         contact.phone: contact
         for contact in Contact.objects.filter(phone__in=phones, erased_at__isnull=True)
         .select_related("supporter")
-        .only("first_name", "surname", "phone", "supporter_id", "supporter__phone_consent_at")
+        .only(
+            "first_name",
+            "surname",
+            "phone",
+            "consent_text",
+            "supporter_id",
+            "supporter__phone_consent_at",
+        )
     }
+    registered: set[str] = set()
+    if call_list.is_screened:
+        digest = phone_hasher()
+        by_hash = {digest(phone): phone for phone in phones}
+        registered = {
+            by_hash[bytes(h)]
+            for h in TpsNumber.objects.filter(number_hash__in=list(by_hash)).values_list(
+                "number_hash", flat=True
+            )
+        }
     on_list = set(
         CallAssignment.objects.filter(
             call_list=call_list, contact__in=[c.pk for c in on_file.values()]
@@ -122,6 +166,8 @@ def _sort_known(*, call_list: CallList, rows: list[dict]) -> tuple[list[dict], l
         contact = on_file.get(row["phone"])
         if row["phone"] in blocked:
             refused.append(_refused(row, "On the do-not-call list"))
+        elif row["phone"] in registered and (contact is None or not contact.consent_text):
+            refused.append(_refused(row, REGISTERED))
         elif contact is None:
             valid.append({**row, "kind": NEW, "existing_id": None})
         elif contact.supporter is not None and contact.supporter.phone_consent_at is None:
@@ -205,7 +251,10 @@ def contacts_import_confirm(
         ) != (before.get("kind"), before.get("existing_id")):
             late_refused.append(_refused(row, CHANGED))
             continue
-        row["consent_at"] = datetime.fromisoformat(row["consent_at"])
+        if row.get("consent_at"):
+            row["consent_at"] = datetime.fromisoformat(row["consent_at"])
+        if row.get("source_date"):
+            row["source_date"] = date.fromisoformat(row["source_date"])
         if row["kind"] != CONFLICT:
             create.append(row)
             continue
@@ -221,7 +270,7 @@ def contacts_import_confirm(
     contacts_erase_number_passed_on(contact_ids=passed_on, now=now)
     contacts = contacts_for_numbers(rows=create, now=now, import_batch=contact_import)
     _further_consents_keep(
-        rows=[row for row in create if row["kind"] == SAME],
+        rows=[row for row in create if row["kind"] == SAME and row.get("consent_text")],
         contacts=contacts,
         contact_import=contact_import,
         now=now,
@@ -254,7 +303,7 @@ def _further_consents_keep(
     (unless it is the same evidence again, as when one sheet is imported to two lists)."""
     by_phone = {contact.phone: contact for contact in contacts}
     rows = [row for row in rows if row["phone"] in by_phone]
-    known = {
+    known: set[tuple[int, str, str, datetime | None]] = {
         (c.contact_id, c.consent_text, c.consent_where, c.consent_at)
         for c in ContactConsent.objects.filter(contact__in=[by_phone[r["phone"]] for r in rows])
     }

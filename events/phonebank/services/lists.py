@@ -11,6 +11,7 @@ from django.utils import timezone
 from events.models import Event
 from events.phonebank.models import CallAssignment, CallList, Contact, DoNotCall, Script
 from events.phonebank.phones import phone_to_e164
+from events.phonebank.tps import phone_hasher
 from volunteers.models import Consent, Supporter
 
 # The reason privacy.contacts_remove_for_supporter() gives; a new agreement undoes it.
@@ -26,10 +27,12 @@ def call_list_create(
     sessions: Iterable[Event] = (),
     retry_delay: timedelta = timedelta(hours=4),
     max_tries: int = 3,
+    basis: str = CallList.Basis.CONSENTED,
     actor=None,
 ) -> CallList:
     call_list = CallList(
         name=name.strip(),
+        basis=basis,
         script=script,
         retry_delay=retry_delay,
         max_tries=max_tries,
@@ -158,7 +161,8 @@ def is_same_person(contact: Contact, row: dict) -> bool:
 
 
 def contacts_for_numbers(*, rows: list[dict], now: datetime, import_batch=None) -> list[Contact]:
-    """The contact for each row's number: the existing one if it is the same person (a
+    """The contact for each row's number (a row of a screened list's import has no consent
+    but a source): the existing one if it is the same person (a
     supporter is linked to it if it had none) or a new one, created in bulk. A row whose
     number is on file for someone else is left out: never merged into the other person's
     record (an import asks the organiser first, see imports.py). One query finds the
@@ -168,6 +172,7 @@ def contacts_for_numbers(*, rows: list[dict], now: datetime, import_batch=None) 
         contact.phone: contact
         for contact in Contact.objects.filter(phone__in=phones, erased_at__isnull=True)
     }
+    digest = phone_hasher()
     new, link, found = [], [], {}
     for row in rows:
         contact = existing.get(row["phone"])
@@ -179,9 +184,12 @@ def contacts_for_numbers(*, rows: list[dict], now: datetime, import_batch=None) 
                 postcode=row.get("postcode", ""),
                 supporter_id=row.get("supporter_id"),
                 import_batch=import_batch,
-                consent_text=row["consent_text"],
-                consent_where=row["consent_where"],
-                consent_at=row["consent_at"],
+                consent_text=row.get("consent_text", ""),
+                consent_where=row.get("consent_where", ""),
+                consent_at=row.get("consent_at"),
+                source=row.get("source", ""),
+                source_date=row.get("source_date"),
+                phone_hash=digest(row["phone"]),
                 created_at=now,
             )
             existing[row["phone"]] = contact

@@ -80,6 +80,8 @@ def _contacts_erase(contacts: QuerySet, *, now: datetime, reason: str = "Erased"
         supporter=None,
         consent_text="",
         consent_where="",
+        source="",
+        phone_hash=None,
         erased_at=now,
     )
 

@@ -22,6 +22,7 @@ from events.phonebank.hours import (
     window_closed_text,
 )
 from events.phonebank.models import CallAssignment, CallRecord, PhonebankSettings
+from events.phonebank.screening import STALE, screening_status
 from events.phonebank.selectors import session_open_call_lists
 from events.phonebank.services.calling import call_result_change, call_result_record
 from events.phonebank.services.claim import contact_claim_next
@@ -47,7 +48,8 @@ def caller_claim(
     """The contact this caller is to call now, from their session's open call lists, held
     for them for 15 minutes (the one they already hold, if any: results come first).
     None when nobody is left to call now. Raises CallerNotAllowed outside the calling
-    window, or when no list is open. `hours`: the settings row, if the caller has it."""
+    window, when no list is open, or when nobody could be given because a screened list's
+    TPS screening is too old (screening.STALE). `hours`: the settings row, if the caller has it."""
     now = now or timezone.now()
     window = _window(caller, now, hours)
     if not window.is_open:
@@ -66,6 +68,8 @@ def caller_claim(
         )
         if assignment is not None:
             return assignment
+    if any(call_list.is_screened for call_list in lists) and not screening_status(now=now).is_fresh:
+        raise CallerNotAllowed(f"{STALE} Please tell the organiser.")
     return None
 
 

@@ -42,10 +42,12 @@ def script_fill(text, values):
 
 
 @register.simple_tag
-def privacy_line(values=None, hours=None):
+def privacy_line(values=None, hours=None, screened=False):
     """The line every caller reads at the start of a call (set in admin; `hours` is the
-    settings row when the page has it already)."""
-    line = (hours or phonebank_settings_get()).privacy_line
+    settings row when the page has it already); `screened`: the call is from a screened
+    constituents' list, whose people did not ask to be called."""
+    settings_row = hours or phonebank_settings_get()
+    line = settings_row.constituents_privacy_line if screened else settings_row.privacy_line
     return script_text_fill(line, values=values or {})
 
 

@@ -100,6 +100,7 @@ def test_a_call_list_for_phonebank_sessions(staff, session, script):
         "/admin/phonebank/calllist/add/",
         {
             "name": "Tuesday list",
+            "basis": "consented",
             "status": "open",
             "sessions": [session.pk],
             "script": script.pk,

@@ -315,3 +315,52 @@ def test_a_claim_from_another_sign_up_while_the_person_is_suspended(postgres):
     assert suspension.error is None
     assert isinstance(claim.error, CallerNotAllowed), claim.result
     assert held_numbers() == []
+
+
+def test_claims_racing_a_tps_file_that_registers_the_numbers(postgres):
+    """Callers claiming (some already holding a contact) while a new TPS file registering
+    half the list's numbers is loaded: once it is in, none of those numbers is with a caller,
+    and none is served again."""
+    from events.phonebank.models import CallList, ScreeningFile
+    from events.phonebank.services.screening import screening_file_load
+
+    now = timezone.now()
+    session = phonebank(now)
+    for kind in ScreeningFile.Kind.values:
+        screening_file_load(kind=kind, lines=["01332 000001"], now=now - timedelta(days=1))
+    call_list = call_list_create(
+        name="Constituents",
+        script=full_script(),
+        sessions=[session],
+        basis=CallList.Basis.SCREENED,
+    )
+    phones = [f"+447700900{n:03d}" for n in range(30)]
+    for phone in phones:
+        contact = ContactFactory(phone=phone, consent_text="", consent_where="", consent_at=None)
+        AssignmentFactory(call_list=call_list, contact=contact)
+    registered = set(phones[::2])
+    holding = [RsvpFactory(event=session) for _ in range(10)]
+    for caller in holding:  # ten callers hold contacts before the file arrives
+        assert contact_claim_next(caller=caller, call_list=call_list, now=now) is not None
+    assert CallAssignment.objects.filter(status="held", contact__phone__in=registered).exists()
+    newcomers = [RsvpFactory(event=session) for _ in range(10)]
+    file_lines = [f"0{phone[3:]}\n".encode() for phone in sorted(registered)]
+
+    def work(item):
+        if item == "upload":
+            return screening_file_load(kind=ScreeningFile.Kind.TPS, lines=file_lines, now=now)
+        return contact_claim_next(caller=item, call_list=call_list, now=now)
+
+    _, errors = run_all(work, ["upload", *holding, *newcomers])
+
+    assert errors == []
+    with_callers = CallAssignment.objects.filter(status="held", held_until__gte=now)
+    assert not with_callers.filter(contact__phone__in=registered).exists()
+    served = []
+    for caller in [*holding, *newcomers]:
+        while (held := contact_claim_next(caller=caller, call_list=call_list, now=now)) is not None:
+            served.append(held.contact.phone)
+            call_result_record(caller=caller, assignment=held, result=CallResult.SPOKE, now=now)
+    assert not set(served) & registered
+    done = CallAssignment.objects.filter(status="done").values_list("contact__phone", flat=True)
+    assert set(done) == set(phones) - registered

@@ -214,6 +214,7 @@ def test_an_organiser_sets_the_hours_and_the_privacy_line_in_admin(client, djang
         "sunday_opens": "13:00",
         "sunday_closes": "12:00",
         "privacy_line": "I'm calling for {candidate}. Say stop and we stop.",
+        "constituents_privacy_line": "I'm calling voters for {candidate}. Say stop.",
     }
     refused = client.post(listing["Location"], data)
     assert refused.status_code == 200
@@ -225,6 +226,7 @@ def test_an_organiser_sets_the_hours_and_the_privacy_line_in_admin(client, djang
     saved = phonebank_settings_get()
     assert (saved.weekday_opens, saved.weekday_closes) == (time(11), time(19, 30))
     assert saved.privacy_line.startswith("I'm calling for {candidate}.")
+    assert saved.constituents_privacy_line == "I'm calling voters for {candidate}. Say stop."
 
 
 @pytest.fixture

@@ -163,7 +163,12 @@ def test_the_privacy_notice_says_what_phonebanking_keeps_and_why(client):
     section = page[page.index('id="phonebanking"') :]
     for words in [
         "The campaign may phone me about the election",
-        "never buy phone numbers",
+        "not registered with the Telephone Preference Service",
+        "own records of people we spoke to on the doorstep",
+        "a data supplier",
+        "each number's source and its date",
+        "at least every 28 days",
+        "whichever way we got your number",
         "first half of your postcode",
         "May we note your answer?",
         "erased first",

@@ -166,7 +166,9 @@ def test_export_needs_its_permission_and_is_audited(
     header = rows[0]
     assert "Voting intention" not in header and "phone" not in " ".join(header).lower()
     assert header[-4:] == ["Agreement", "Help", "Note", "notes"]
-    assert rows[1][6] == "Spoke to them" and rows[1][2] == "Ben"
+    assert rows[1][8] == "Spoke to them" and rows[1][4] == "Ben"
+    assert header[:2] == ["list basis", "screened against the TPS on"]
+    assert rows[1][:2] == ["Consented to our calls", ""]
     assert rows[1][-2].startswith("'=")  # no formula in a spreadsheet
     assert "+44" not in text and "Example" not in text  # no numbers, no surnames
     audit = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
