@@ -366,6 +366,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # sweep. Long fan-outs set their own, higher limits (they resume where they stopped).
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "300"))
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+# `make run` has no beat: its server process runs the schedule below itself, in a thread
+# (campaign_site/core/sweeps.py). Production runs beat instead, and the admin home says when
+# beat has stopped.
+RUN_SWEEPS_IN_PROCESS = env_bool("RUN_SWEEPS_IN_PROCESS")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "campaign_site.core.tasks.outbox_sweep_task",

@@ -1,9 +1,11 @@
 """What still needs doing before the site is ready for the public, for the admin home."""
 
 from django.conf import settings
+from django.utils import timezone
 
 from campaign_site.core.models import CampaignSettings
 from campaign_site.core.seed import CAMPAIGN
+from campaign_site.core.sweeps import BEAT_LATE_AFTER, beat_last_run
 
 
 def setup_problems() -> list[str]:
@@ -23,6 +25,27 @@ def setup_problems() -> list[str]:
             "run a Celery worker and beat, and remove SINGLE_PROCESS before going live."
         )
     return problems
+
+
+def beat_stopped_problem() -> str | None:
+    """Where workers and beat run the tasks (REDIS_URL set) and beat's every-minute sweep has
+    not run for BEAT_LATE_AFTER: reminders, alerts and email retries are not going out."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or settings.RUN_SWEEPS_IN_PROCESS:
+        return None
+    last_run = beat_last_run()
+    if last_run and timezone.now() - last_run <= BEAT_LATE_AFTER:
+        return None
+    since = (
+        f"last ran at {timezone.localtime(last_run):%H:%M on %-d %b}, more than "
+        f"{int(BEAT_LATE_AFTER.total_seconds() // 60)} minutes ago"
+        if last_run
+        else "has not run yet"
+    )
+    return (
+        f"Reminders, new-session alerts and email retries are not going out: the scheduler "
+        f"(Celery beat) {since}. Start it, exactly one: "
+        "celery -A campaign_site beat (README: Running in production)."
+    )
 
 
 def go_live_problems(campaign: CampaignSettings) -> list[str]:
