@@ -190,6 +190,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# Django's en-gb, with 24-hour times (campaign_site/formats/en_GB/formats.py).
+FORMAT_MODULE_PATH = ["campaign_site.formats"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

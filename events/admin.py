@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from campaign_site.core.words import count_of
 from events.exports import rsvps_export
@@ -211,7 +212,7 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.display(description="starts", ordering="starts_at")
     def starts(self, event):
-        return timezone.localtime(event.starts_at).strftime("%a %d %b %Y %H:%M")
+        return date_format(timezone.localtime(event.starts_at), "DATETIME_FORMAT")
 
     @admin.display(description="going", ordering="going_count")
     def going(self, event):
