@@ -262,7 +262,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY, ANYMAIL_BREVO_API_KEY, and
 # ANYMAIL_WEBHOOK_SECRET ("user:password", the basic auth of the tracking webhooks at
 # SITE_URL/anymail/<esp>/tracking/).
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Campaign <campaign@localhost>")
+# The sender of the campaign's emails unless campaign settings name one in admin (a name left
+# out here is the campaign's, "Chris Williamson for Derby North").
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "campaign@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL_ESP = os.environ.get("ANYMAIL_ESP", "").strip().lower()
 ANYMAIL = {

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from campaign_site.core.models import CampaignSettings
 from campaign_site.core.seed import CAMPAIGN
+from campaign_site.core.selectors import campaign_sender
 from campaign_site.core.sweeps import BEAT_LATE_AFTER, beat_last_run
 
 
@@ -71,8 +72,12 @@ def go_live_problems(campaign: CampaignSettings) -> list[str]:
             "Emails are written to files on the server, not sent: set EMAIL_HOST and the "
             "other EMAIL_ settings, or ANYMAIL_ESP and its key for an email provider."
         )
-    elif "localhost" in settings.DEFAULT_FROM_EMAIL:
-        problems.append("Set DEFAULT_FROM_EMAIL to the address emails are sent from.")
+    sender = campaign_sender(campaign)
+    if sender.address.endswith("@localhost") or sender.name == "Campaign":
+        problems.append(
+            f"Emails are sent from {sender}: set the sender's name and address people see "
+            "(Campaign settings › Emails)."
+        )
     if not settings.STRIPE_SECRET_KEY:
         problems.append("Donations are off until the Stripe keys are set (see README).")
     if not settings.SITE_IS_HTTPS:
