@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campaign_site.core.context_processors.campaign",
+                "donations.context_processors.donations",
                 "campaign_site.core.pagecache.page_cache_context",
             ],
         },
