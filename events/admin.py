@@ -114,9 +114,10 @@ class EventAdmin(admin.ModelAdmin):
     ordering = ["starts_at"]
     list_per_page = 50
     show_full_result_count = False
+    # Not shown: `sequence`, the iCalendar SEQUENCE, which the services raise on each change
+    # that calendar apps must pick up; organisers never set or need it.
     readonly_fields = [
         "status",
-        "sequence",
         "published_at",
         "cancelled_at",
         "alert_digest",
@@ -162,7 +163,6 @@ class EventAdmin(admin.ModelAdmin):
             "Record",
             {
                 "fields": [
-                    "sequence",
                     "published_at",
                     "cancelled_at",
                     "alert_digest",

@@ -289,3 +289,10 @@ def test_csv_export_needs_the_permission(client, canvass):
     audit = AuditEvent.objects.get()
     assert (audit.action, audit.rows, audit.actor_name) == ("export", 1, "organiser")
     assert refused_audits == 0
+
+
+def test_the_session_form_hides_the_calendar_sequence(admin_client, canvass):
+    page = admin_client.get(f"/admin/events/event/{canvass.pk}/change/").content.decode()
+
+    assert "Sequence" not in page and "SEQUENCE" not in page
+    assert "Published at" in page  # the rest of the record is still there
