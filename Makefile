@@ -9,6 +9,9 @@ DEV_ENV := DJANGO_DEBUG=1
 # demo emails and the printed login follow it unless SITE_URL is set.
 RUN_ADDRESS ?= 127.0.0.1:8000
 RUN_ENV = $(DEV_ENV) PYTHONUNBUFFERED=1 SITE_URL=$${SITE_URL:-http://$(RUN_ADDRESS)}
+# No beat under `make run`: the server process runs the periodic sweeps (reminders, alerts,
+# email retries) itself. Only the server: the demo commands before it must not race them.
+SWEEP_ENV := RUN_SWEEPS_IN_PROCESS=1
 # Waits (up to a minute) until something accepts connections at host:port.
 WAIT_FOR_SERVER := import socket, sys, time; host, _, port = sys.argv[1].rpartition(":"); \
   sys.exit(not any(socket.socket().connect_ex((host, int(port))) == 0 or time.sleep(0.25) \
@@ -57,7 +60,7 @@ demo: migrate
 # is the last thing on the screen. Ctrl-C (or a TERM) stops the server too.
 run: demo
 	@echo "Starting the site on http://$(RUN_ADDRESS) (Ctrl-C to stop)..."
-	@$(RUN_ENV) DJANGO_RUNSERVER_HIDE_WARNING=true $(BIN)/python manage.py runserver $(RUN_ADDRESS) & \
+	@$(RUN_ENV) $(SWEEP_ENV) DJANGO_RUNSERVER_HIDE_WARNING=true $(BIN)/python manage.py runserver $(RUN_ADDRESS) & \
 	server=$$!; \
 	trap 'kill $$server 2>/dev/null; wait $$server; exit 130' INT TERM; \
 	if $(BIN)/python -c '$(WAIT_FOR_SERVER)' $(RUN_ADDRESS) && kill -0 $$server 2>/dev/null; then \

@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campaign_site.core.context_processors.campaign",
+                "donations.context_processors.donations",
                 "campaign_site.core.pagecache.page_cache_context",
             ],
         },
@@ -190,6 +191,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# Django's en-gb, with 24-hour times (campaign_site/formats/en_GB/formats.py).
+FORMAT_MODULE_PATH = ["campaign_site.formats"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
@@ -263,7 +266,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY, ANYMAIL_BREVO_API_KEY, and
 # ANYMAIL_WEBHOOK_SECRET ("user:password", the basic auth of the tracking webhooks at
 # SITE_URL/anymail/<esp>/tracking/).
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Campaign <campaign@localhost>")
+# The sender of the campaign's emails unless campaign settings name one in admin (a name left
+# out here is the campaign's, "Chris Williamson for Derby North").
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "campaign@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL_ESP = os.environ.get("ANYMAIL_ESP", "").strip().lower()
 ANYMAIL = {
@@ -369,6 +374,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # sweep. Long fan-outs set their own, higher limits (they resume where they stopped).
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "300"))
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+# `make run` has no beat: its server process runs the schedule below itself, in a thread
+# (campaign_site/core/sweeps.py). Production runs beat instead, and the admin home says when
+# beat has stopped.
+RUN_SWEEPS_IN_PROCESS = env_bool("RUN_SWEEPS_IN_PROCESS")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "campaign_site.core.tasks.outbox_sweep_task",

@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -11,6 +13,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 
 from campaign_site.core.words import count_of
 from events.exports import rsvps_export
@@ -110,9 +114,10 @@ class EventAdmin(admin.ModelAdmin):
     ordering = ["starts_at"]
     list_per_page = 50
     show_full_result_count = False
+    # Not shown: `sequence`, the iCalendar SEQUENCE, which the services raise on each change
+    # that calendar apps must pick up; organisers never set or need it.
     readonly_fields = [
         "status",
-        "sequence",
         "published_at",
         "cancelled_at",
         "alert_digest",
@@ -158,7 +163,6 @@ class EventAdmin(admin.ModelAdmin):
             "Record",
             {
                 "fields": [
-                    "sequence",
                     "published_at",
                     "cancelled_at",
                     "alert_digest",
@@ -211,7 +215,7 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.display(description="starts", ordering="starts_at")
     def starts(self, event):
-        return timezone.localtime(event.starts_at).strftime("%a %d %b %Y %H:%M")
+        return date_format(timezone.localtime(event.starts_at), "DATETIME_FORMAT")
 
     @admin.display(description="going", ordering="going_count")
     def going(self, event):
@@ -220,6 +224,28 @@ class EventAdmin(admin.ModelAdmin):
     @admin.display(description="waiting", ordering="waiting_count")
     def waiting(self, event):
         return event.waiting_count
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """A new session is a draft: say so, with the Publish button beside the words,
+        instead of Django's "added successfully"."""
+        if IS_POPUP_VAR in request.POST or obj.status != Event.Status.DRAFT:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(
+            request,
+            format_html(
+                'Saved as a draft. Publish it to put it on the calendar. <a class="button '
+                'campaign-message-action" href="{}">Publish</a>',
+                reverse("admin:events_event_publish", args=[obj.pk]),
+            ),
+            messages.SUCCESS,
+        )
+        filters = {"preserved_filters": self.get_preserved_filters(request), "opts": obj._meta}
+        if "_addanother" in request.POST:
+            return redirect(add_preserved_filters(filters, request.path))
+        if "_continue" in request.POST:
+            change_url = reverse("admin:events_event_change", args=[obj.pk])
+            return redirect(add_preserved_filters(filters, change_url))
+        return self.response_post_save_add(request, obj)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -19,7 +19,7 @@ import icalendar
 from django.conf import settings
 from django.urls import reverse
 
-from campaign_site.core.selectors import campaign_settings_get
+from campaign_site.core.selectors import campaign_sender, campaign_settings_get
 from events.models import Event, Rsvp
 
 LONDON = ZoneInfo("Europe/London")
@@ -55,9 +55,10 @@ def event_details_text(event: Event, *, private: bool) -> str:
 
 
 def _organizer() -> icalendar.vCalAddress:
+    """The campaign, under the name its emails come from; replies go to its contact address."""
     campaign = campaign_settings_get()
     organizer = icalendar.vCalAddress(f"mailto:{campaign.contact_email}")
-    organizer.params["cn"] = str(campaign)
+    organizer.params["cn"] = campaign_sender(campaign).name
     return organizer
 
 

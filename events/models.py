@@ -169,7 +169,7 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         local = timezone.localtime(self.starts_at)
-        return f"{self.title} ({local:%a %d %b %Y %H:%M})"
+        return f"{self.title} ({local:%a} {local.day} {local:%b %Y}, {local:%H:%M})"
 
     def clean(self):
         errors = {}

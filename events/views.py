@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from campaign_site.core.pagecache import public_page
 from campaign_site.core.ratelimit import RateLimit, ratelimit_hit
-from campaign_site.core.selectors import campaign_settings_get
+from campaign_site.core.selectors import campaign_sender
 from campaign_site.core.sources import request_source_code
 from events.emails import (
     event_public_where,
@@ -215,7 +215,7 @@ def feed_ics(request):
     content = calendar_build(
         feed_events(kind=kind or None),
         private=False,
-        name=f"{label}: {campaign_settings_get().candidate_name}",
+        name=f"{label}: {campaign_sender().name}",  # the name its emails come from
     )
     return _ics_response(content, f"{kind or 'sessions'}.ics")
 

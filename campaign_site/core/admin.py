@@ -1,3 +1,5 @@
+from email.utils import parseaddr
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -88,11 +90,23 @@ class CampaignSettingsForm(forms.ModelForm):
             "volunteer_data_retained_until",
             "photo_alt",
             "logo_alt",
+            "email_from_name",
+            "email_from_address",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("target", self.instance.target_pence)
+        # Left empty, the sender is the server's DEFAULT_FROM_EMAIL: show what that gives.
+        default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+        defaults = {
+            "email_from_name": default_name or str(self.instance),
+            "email_from_address": default_address,
+        }
+        for name, default in defaults.items():
+            if name in self.fields:
+                self.fields[name].widget.attrs["placeholder"] = default
+                self.fields[name].help_text += f" Left empty: {default}."
 
     def clean(self):
         super().clean()  # returns self.cleaned_data, typed as maybe None
@@ -153,6 +167,13 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
         (
             "Imprint (shown on every page and email)",
             {"fields": ["promoter_name", "promoter_address", "on_behalf_of"]},
+        ),
+        (
+            "Emails",
+            {
+                "fields": ["email_from_name", "email_from_address"],
+                "description": "Who the campaign's emails come from.",
+            },
         ),
         (
             "Contact and social links",

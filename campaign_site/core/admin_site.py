@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from campaign_site.core.admin_sections import admin_sections
 from campaign_site.core.login_guard import (
     LOCKED_MESSAGE,
     login_failure_record,
@@ -89,6 +90,13 @@ class CampaignAdminSite(admin.AdminSite):
         if not super().has_permission(request):
             return False
         return not self.two_factor_required() or request.user.is_verified()
+
+    def get_app_list(self, request, app_label=None):
+        """The home and the side bar list the campaign's sections (admin_sections); an app's
+        own page (/admin/<app>/) keeps Django's list of that app."""
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        return admin_sections(self._build_app_dict(request), is_superuser=request.user.is_superuser)
 
     def login(self, request, extra_context=None):
         user = request.user

@@ -27,6 +27,10 @@ class CampaignSiteConfig(AppConfig):
 
         share_kind_register("home", home_share_card)
 
+        from campaign_site.core.sweeps import sweeps_start_in_process
+
+        sweeps_start_in_process()  # only when RUN_SWEEPS_IN_PROCESS asks (`make run`)
+
         from campaign_site.core.panels import Panel, panel_register
         from campaign_site.core.sources import source_totals
 

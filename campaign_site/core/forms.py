@@ -1,6 +1,11 @@
-"""Form pieces shared across the site: the honeypot every public form has, money in pounds."""
+"""Form pieces shared across the site: the honeypot every public form has, money in pounds,
+durations in hours."""
+
+from datetime import timedelta
+from decimal import Decimal
 
 from django import forms
+from django.utils.dateparse import parse_duration
 
 from campaign_site.core.money import pence_as_pounds, pounds_text_to_pence
 
@@ -61,3 +66,45 @@ class PoundsField(forms.CharField):
                     params={"limit": pence_as_pounds(limit)},
                 )
         return pence
+
+
+class HoursField(forms.DecimalField):
+    """A duration typed in hours ("4", "1.5"), cleaned to a timedelta, for a DurationField.
+
+    Django asks for a duration as "hours:minutes:seconds"; organisers think "try again in
+    4 hours" (that older form, "04:00:00", is still understood)."""
+
+    default_error_messages = {
+        "invalid": "Enter a number of hours, such as 4 or 1.5.",
+        "min_value": "Enter at least %(limit_value)s hours.",
+        "max_value": "Enter no more than %(limit_value)s hours.",
+    }
+
+    def __init__(self, *, min_hours: float = 0.25, max_hours: float = 24 * 14, **kwargs):
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "class": "vIntegerField"})
+        )
+        super().__init__(
+            min_value=Decimal(str(min_hours)), max_value=Decimal(str(max_hours)), **kwargs
+        )
+
+    def prepare_value(self, value):
+        if isinstance(value, timedelta):
+            return f"{value.total_seconds() / 3600:g}"
+        return value
+
+    def to_python(self, value) -> Decimal | None:  # type: ignore[override]  # stubs: int
+        if isinstance(value, str) and ":" in value:
+            duration = parse_duration(value.strip())
+            if duration is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            return Decimal(duration.total_seconds()) / 3600
+        return super().to_python(value)
+
+    # Its Python value is a timedelta, where DecimalField's is a Decimal.
+    def clean(self, value) -> timedelta | None:
+        hours = super().clean(value)
+        return None if hours is None else timedelta(seconds=round(hours * 3600))
+
+    def has_changed(self, initial, data) -> bool:
+        return self.prepare_value(initial) != self.prepare_value(data)

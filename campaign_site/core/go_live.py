@@ -1,9 +1,12 @@
 """What still needs doing before the site is ready for the public, for the admin home."""
 
 from django.conf import settings
+from django.utils import timezone
 
 from campaign_site.core.models import CampaignSettings
 from campaign_site.core.seed import CAMPAIGN
+from campaign_site.core.selectors import campaign_sender
+from campaign_site.core.sweeps import BEAT_LATE_AFTER, beat_last_run
 
 
 def setup_problems() -> list[str]:
@@ -23,6 +26,27 @@ def setup_problems() -> list[str]:
             "run a Celery worker and beat, and remove SINGLE_PROCESS before going live."
         )
     return problems
+
+
+def beat_stopped_problem() -> str | None:
+    """Where workers and beat run the tasks (REDIS_URL set) and beat's every-minute sweep has
+    not run for BEAT_LATE_AFTER: reminders, alerts and email retries are not going out."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or settings.RUN_SWEEPS_IN_PROCESS:
+        return None
+    last_run = beat_last_run()
+    if last_run and timezone.now() - last_run <= BEAT_LATE_AFTER:
+        return None
+    since = (
+        f"last ran at {timezone.localtime(last_run):%H:%M on %-d %b}, more than "
+        f"{int(BEAT_LATE_AFTER.total_seconds() // 60)} minutes ago"
+        if last_run
+        else "has not run yet"
+    )
+    return (
+        f"Reminders, new-session alerts and email retries are not going out: the scheduler "
+        f"(Celery beat) {since}. Start it, exactly one: "
+        "celery -A campaign_site beat (README: Running in production)."
+    )
 
 
 def go_live_problems(campaign: CampaignSettings) -> list[str]:
@@ -48,8 +72,12 @@ def go_live_problems(campaign: CampaignSettings) -> list[str]:
             "Emails are written to files on the server, not sent: set EMAIL_HOST and the "
             "other EMAIL_ settings, or ANYMAIL_ESP and its key for an email provider."
         )
-    elif "localhost" in settings.DEFAULT_FROM_EMAIL:
-        problems.append("Set DEFAULT_FROM_EMAIL to the address emails are sent from.")
+    sender = campaign_sender(campaign)
+    if sender.address.endswith("@localhost") or sender.name == "Campaign":
+        problems.append(
+            f"Emails are sent from {sender}: set the sender's name and address people see "
+            "(Campaign settings › Emails)."
+        )
     if not settings.STRIPE_SECRET_KEY:
         problems.append("Donations are off until the Stripe keys are set (see README).")
     if not settings.SITE_IS_HTTPS:

@@ -63,6 +63,20 @@ class CampaignSettings(models.Model):
         "if different from the promoter's.",
     )
     contact_email = models.EmailField()
+    # Empty: the server's DEFAULT_FROM_EMAIL (campaign_site.core.selectors.campaign_sender).
+    email_from_name = models.CharField(
+        "sender's name",
+        max_length=100,
+        blank=True,
+        help_text="The name emails come from, also the organiser of sessions in people's "
+        "calendars, e.g. 'Chris Williamson for Derby North'.",
+    )
+    email_from_address = models.EmailField(
+        "sender's address",
+        blank=True,
+        help_text="The address emails come from. Your email provider must accept it as a "
+        "sender (a domain you have set up with them).",
+    )
     twitter_url = models.URLField(blank=True)
     facebook_url = models.URLField(blank=True)
     instagram_url = models.URLField(blank=True)

@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.cache import cache
@@ -9,7 +10,7 @@ from django.utils import timezone
 from campaign_site.core.models import CampaignSettings, OutboundEmail
 from campaign_site.core.seed import CAMPAIGN
 
-CAMPAIGN_SETTINGS_CACHE_KEY = "campaign-settings:v1"
+CAMPAIGN_SETTINGS_CACHE_KEY = "campaign-settings:v2"
 
 
 def campaign_settings_get() -> CampaignSettings:
@@ -19,6 +20,27 @@ def campaign_settings_get() -> CampaignSettings:
         campaign, _ = CampaignSettings.objects.get_or_create(pk=1, defaults=CAMPAIGN)
         cache.set(CAMPAIGN_SETTINGS_CACHE_KEY, campaign, timeout=None)
     return campaign
+
+
+@dataclass(frozen=True)
+class Sender:
+    name: str
+    address: str
+
+    def __str__(self) -> str:
+        """The From header: `Name <address>` (quoted where the name needs it)."""
+        return formataddr((self.name, self.address))
+
+
+def campaign_sender(campaign: CampaignSettings | None = None) -> Sender:
+    """Who emails come from, as set in campaign settings; what is left empty comes from the
+    server's DEFAULT_FROM_EMAIL, and a name that is nowhere set is the campaign's own."""
+    campaign = campaign or campaign_settings_get()
+    default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return Sender(
+        name=campaign.email_from_name.strip() or default_name or str(campaign),
+        address=campaign.email_from_address.strip() or default_address,
+    )
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from campaign_site.core.models import OutboundEmail
+from campaign_site.core.selectors import campaign_sender
 from campaign_site.core.suppression import suppressed_among
 
 logger = logging.getLogger(__name__)
@@ -150,13 +151,14 @@ def outbox_retry_delay(tries: int) -> int:
 def _send_claimed(connection, claimed: list[OutboundEmail], report: SendReport) -> None:
     heartbeat = settings.OUTBOX_STALE_SENDING_SECONDS / 3
     renewed = time.monotonic()
+    sender = str(campaign_sender())  # as campaign settings say at the moment of sending
     for index, email in enumerate(claimed):
         if time.monotonic() - renewed > heartbeat:
             OutboundEmail.objects.filter(
                 pk__in=[row.pk for row in claimed[index:]], status=OutboundEmail.Status.SENDING
             ).update(sending_started_at=timezone.now())
             renewed = time.monotonic()
-        message = _build_message(email, connection)
+        message = _build_message(email, connection, sender=sender)
         try:
             message.send()
         except REFUSED_FOR_GOOD as exc:
@@ -238,11 +240,11 @@ def _record_failure(
     logger.warning("Outbox email %s not sent (try %d), retry in %ds", email.pk, email.tries, delay)
 
 
-def _build_message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
+def _build_message(email: OutboundEmail, connection, *, sender: str) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender,
         to=[email.to],
         headers={**email.headers, "Message-ID": outbox_message_id(email)},
         connection=connection,

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from campaign_site.core.outbox import outbox_blank_old_bodies, outbox_queue_for_sending
 from campaign_site.core.sending import outbox_send, outbox_sweep
+from campaign_site.core.sweeps import beat_heartbeat_record
 from campaign_site.core.workers import enqueue_now
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ def outbox_send_task(email_ids: list[int]) -> dict:
 
 @shared_task
 def outbox_sweep_task() -> int:
+    """Every minute, from beat: also beat's heartbeat, which the admin home reads."""
+    beat_heartbeat_record()
     email_ids = outbox_sweep()
     if email_ids:
         logger.info("Outbox sweep: %d emails to send", len(email_ids))

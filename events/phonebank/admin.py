@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from campaign_site.core.admin_read_only import ReadOnlyAdmin
+from campaign_site.core.forms import HoursField
 from campaign_site.core.words import count_of
 from events.models import Event, Rsvp
 from events.phonebank.admin_hours import PhonebankSettingsAdmin  # noqa: F401
@@ -189,6 +190,12 @@ class ScriptAdmin(admin.ModelAdmin):
 
 
 class CallListForm(forms.ModelForm):
+    retry_delay = HoursField(
+        label="Try again after (hours)",
+        help_text="How many hours before someone who did not answer (or was busy, or got a "
+        "voicemail) is tried again, e.g. 4 or 1.5.",
+    )
+
     class Meta:
         model = CallList
         fields = ["name", "basis", "status", "sessions", "script", "retry_delay", "max_tries"]

@@ -6,7 +6,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1280, 800)])
-def test_home_page_in_a_real_browser(browser_session, live_server, width, height):
+def test_home_page_in_a_real_browser(browser_session, live_server, settings, width, height):
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_x", "whsec_x"
     visit = browser_session.new_page(width=width, height=height)
     page = visit.page
     try:

@@ -7,7 +7,7 @@ from campaign_site.core.selectors import campaign_settings_get
 pytestmark = pytest.mark.django_db
 
 
-def test_home_page_shows_the_campaign(client):
+def test_home_page_shows_the_campaign(client, stripe_keys):
     response = client.get("/")
 
     page = response.content.decode()
@@ -190,3 +190,37 @@ def test_healthz_is_503_naming_the_broker_when_it_is_down(client, settings):
     assert body["status"] == "down"
     assert body["checks"]["broker"].startswith("down")
     assert body["checks"]["database"] == "ok"
+
+
+@pytest.fixture
+def stripe_keys(settings):
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_x", "whsec_x"
+
+
+def test_without_stripe_keys_production_offers_no_donate_buttons(client, settings):
+    settings.DEBUG = False
+    settings.STRIPE_SECRET_KEY = settings.STRIPE_WEBHOOK_SECRET = ""
+
+    for path in ["/", "/events/", "/no-such-page/"]:
+        page = client.get(path).content.decode()
+        assert 'href="/donate/"' not in page, path
+        assert ">Donate<" not in page and "Donate to the campaign" not in page, path
+    home = client.get("/").content.decode()
+    assert "Donating" in home and "£13,000" in home  # the progress stays
+    assert "Online giving opens soon." in home
+    assert "not set up yet" in client.get("/donate/").content.decode()  # the page says why
+
+
+def test_with_stripe_keys_every_page_offers_donate(client, stripe_keys):
+    home = client.get("/").content.decode()
+
+    assert home.count('href="/donate/"') == 3  # the menu, the hero, the help card
+    assert "Online giving opens soon." not in home
+    assert 'href="/donate/">Donate to the campaign' in client.get("/no-such-page/").content.decode()
+
+
+def test_with_debug_on_the_donate_buttons_show_as_they_will(client, settings):
+    settings.DEBUG = True
+    settings.STRIPE_SECRET_KEY = settings.STRIPE_WEBHOOK_SECRET = ""
+
+    assert 'href="/donate/"' in client.get("/").content.decode()

@@ -135,6 +135,31 @@ def test_adding_a_session_makes_a_draft(admin_client, canvass):
     assert new.status == Event.Status.DRAFT and new.slug.startswith("canvassing-in-oakwood-")
 
 
+@pytest.mark.parametrize(
+    ("button", "lands_on"),
+    [("_save", CHANGELIST), ("_continue", "change/"), ("_addanother", "/admin/events/event/add/")],
+)
+def test_a_new_session_is_saved_as_a_draft_with_a_publish_button(
+    admin_client, canvass, button, lands_on
+):
+    data = change_form_data(canvass, title="Canvassing in Oakwood", slug="", **{button: "Save"})
+
+    response = admin_client.post("/admin/events/event/add/", data, follow=True)
+
+    new = Event.objects.get(title="Canvassing in Oakwood")
+    assert response.redirect_chain[-1][0].endswith(lands_on)
+    assert messages_after(response) == [
+        "Saved as a draft. Publish it to put it on the calendar. "
+        f'<a class="button campaign-message-action" href="/admin/events/event/{new.pk}/publish/">'
+        "Publish</a>"
+    ]
+    page = response.content.decode()
+    assert "added successfully" not in page
+    assert f'href="/admin/events/event/{new.pk}/publish/">Publish</a>' in page  # not escaped
+    confirm = admin_client.get(f"/admin/events/event/{new.pk}/publish/")
+    assert "Publishing puts this session on the public calendar" in confirm.content.decode()
+
+
 def test_publish_duplicate_and_repeat_weekly(admin_client, django_capture_on_commit_callbacks):
     draft = EventFactory(status="draft", title="Weekly phonebank", phonebank=True)
 
@@ -264,3 +289,10 @@ def test_csv_export_needs_the_permission(client, canvass):
     audit = AuditEvent.objects.get()
     assert (audit.action, audit.rows, audit.actor_name) == ("export", 1, "organiser")
     assert refused_audits == 0
+
+
+def test_the_session_form_hides_the_calendar_sequence(admin_client, canvass):
+    page = admin_client.get(f"/admin/events/event/{canvass.pk}/change/").content.decode()
+
+    assert "Sequence" not in page and "SEQUENCE" not in page
+    assert "Published at" in page  # the rest of the record is still there

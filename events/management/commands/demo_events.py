@@ -4,7 +4,8 @@ Idempotent: a session whose slug exists is left alone. Only invented people, wit
 example.org addresses, sign up. Each phonebank gets a demo call list (events/phonebank/demo.py).
 """
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -43,28 +44,59 @@ PHONEBANK_DESCRIPTION = (
 VOLUNTEERS = ["Aisha", "Ben", "Ciara", "Dev", "Ellie", "Femi", "Gareth", "Hana", "Ivan", "Jess"]
 
 
+# Nobody canvasses or phones voters on Christmas Eve, Christmas Day, Boxing Day, New Year's
+# Eve or New Year's Day: the demo leaves those days out.
+HOLIDAYS = {(12, 24), (12, 25), (12, 26), (12, 31), (1, 1)}
+
+
 def _at(day, hour, minute=0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)
+
+
+@dataclass(frozen=True)
+class DemoSession:
+    starts_at: datetime
+    kind: str
+    area: tuple = ()
+    capacity: int | None = None
+    public: bool = False
+    online: bool = False
+
+
+def demo_schedule(today: date) -> list[DemoSession]:
+    """Four weeks from the next Saturday: canvassing on Saturdays and Sundays, phonebanks on
+    Tuesday and Thursday evenings, none on a holiday."""
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    sessions = []
+    for week in range(4):
+        sat = saturday + timedelta(weeks=week)
+        area = CANVASSES[week % len(CANVASSES)]
+        other = CANVASSES[(week + 2) % len(CANVASSES)]
+        sessions += [
+            DemoSession(_at(sat, 10), "canvass", area, capacity=12, public=week % 2 == 0),
+            DemoSession(_at(sat + timedelta(days=1), 11), "canvass", other),
+            DemoSession(_at(sat + timedelta(days=3), 18, 30), "phonebank", online=True),
+            DemoSession(_at(sat + timedelta(days=5), 18, 30), "phonebank", online=week % 2 == 1),
+        ]
+    return [s for s in sessions if (s.starts_at.month, s.starts_at.day) not in HOLIDAYS]
 
 
 class Command(BaseCommand):
     help = "Add demo canvassing sessions and phonebanks for the next four weeks."
 
     def handle(self, *args, **options):
-        today = timezone.localdate(timezone=LONDON)
-        saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
         created = 0
         with demo_logging_quiet(verbosity=options["verbosity"]):
-            for week in range(4):
-                sat = saturday + timedelta(weeks=week)
-                area = CANVASSES[week % len(CANVASSES)]
-                other = CANVASSES[(week + 2) % len(CANVASSES)]
-                created += self._canvass(area, _at(sat, 10), capacity=12, public=week % 2 == 0)
-                created += self._canvass(other, _at(sat + timedelta(days=1), 11), capacity=None)
-                created += self._phonebank(_at(sat + timedelta(days=3), 18, 30), online=True)
-                created += self._phonebank(
-                    _at(sat + timedelta(days=5), 18, 30), online=week % 2 == 1
-                )
+            for session in demo_schedule(timezone.localdate(timezone=LONDON)):
+                if session.kind == "canvass":
+                    created += self._canvass(
+                        session.area,
+                        session.starts_at,
+                        capacity=session.capacity,
+                        public=session.public,
+                    )
+                else:
+                    created += self._phonebank(session.starts_at, online=session.online)
         published = Event.objects.published().upcoming().count()
         going = (
             Rsvp.objects.filter(status=Rsvp.Status.GOING, event__ends_at__gt=timezone.now())
