@@ -80,6 +80,7 @@ def test_an_organiser_sees_no_security_section(client):
         "Sessions",
         "Updates and supporters",
         "Phonebank",
+        "Donations",  # spending items, which organisers may propose to the agent
         "Campaign settings and email",
     ]
     assert "Security" not in client.get("/admin/").content.decode()

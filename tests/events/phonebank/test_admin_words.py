@@ -22,6 +22,7 @@ def test_the_retry_delay_is_asked_and_shown_in_hours(client, django_user_model, 
         "/admin/phonebank/calllist/add/",
         {
             "name": "Tuesday list",
+            "basis": "consented",
             "status": "open",
             "sessions": [session.pk],
             "script": script.pk,
