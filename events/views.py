@@ -239,13 +239,19 @@ def rsvp_cancel_view(request, token):
     event = rsvp.event
     finished = event.has_ended()
     done = rsvp.status == Rsvp.Status.CANCELLED
+    passed_on = False  # whether someone on the waiting list takes the place
     if request.method == "POST" and not done and not finished:
+        passed_on = (
+            rsvp.status == Rsvp.Status.GOING
+            and event.rsvps.filter(status=Rsvp.Status.WAITING).exists()
+        )
         rsvp_cancel(rsvp=rsvp)
         done = True
     context = {
         "event": event,
         "rsvp": rsvp,
         "done": done,
+        "passed_on": passed_on,
         "finished": finished,
         "my_sessions_path": my_sessions_path(rsvp.supporter),
     }

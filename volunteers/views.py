@@ -25,6 +25,7 @@ from volunteers.selectors import (
     supporter_from_data_copy_token,
     supporter_from_preferences_token,
     supporter_from_unsubscribe_token,
+    supporter_preferences_token,
     supporter_unsubscribe_token,
 )
 from volunteers.services import (
@@ -250,10 +251,18 @@ def unsubscribe(request, token):
         return render(request, "volunteers/link_invalid.html", status=404)
     if request.method == "POST":
         supporter = supporter_unsubscribe(supporter=supporter)
-        # No preferences link here: mail providers make this request for the supporter
-        # (RFC 8058), and that link opens their details and erasure.
-        return render(request, "volunteers/unsubscribed.html")
+        # No preferences link in the answer to a mail provider's one-click request (RFC 8058):
+        # that link opens the supporter's details and erasure. The page's own form gets it.
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        context = {} if one_click else {"preferences_url": _preferences_path(supporter)}
+        return render(request, "volunteers/unsubscribed.html", context)
     return render(request, "volunteers/unsubscribe.html", {"supporter": supporter})
+
+
+def _preferences_path(supporter) -> str:
+    return reverse(
+        "volunteers:preferences", kwargs={"token": supporter_preferences_token(supporter)}
+    )
 
 
 @never_cache

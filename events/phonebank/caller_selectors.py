@@ -1,9 +1,12 @@
 """Reads for the caller's screen (the rest are in events/phonebank/selectors.py)."""
 
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
+from events.ics import LONDON
 from events.models import Rsvp
 from events.phonebank.forms import step_field_name
 from events.phonebank.models import (
@@ -53,6 +56,12 @@ def caller_recent_results(*, caller: Rsvp) -> list[RecentResult]:
         RecentResult(pk, "(erased)" if erased_at or not name else name, labels.get(result, ""))
         for pk, name, erased_at, result in rows[:CHANGEABLE_RESULTS]
     ]
+
+
+def caller_calls_tonight(*, caller: Rsvp, now: datetime) -> int:
+    """How many calls this sign-up has saved today, UK time (the count on their screen)."""
+    midnight = datetime.combine(timezone.localdate(now, timezone=LONDON), time(), tzinfo=LONDON)
+    return CallRecord.objects.filter(caller=caller, recorded_at__gte=midnight).count()
 
 
 def caller_has_called(*, caller: Rsvp) -> bool:

@@ -19,6 +19,7 @@ from campaign_site.core.selectors import campaign_settings_get
 from events.emails import event_when_text
 from events.models import Event, Rsvp
 from events.phonebank.caller_selectors import (
+    caller_calls_tonight,
     caller_from_token,
     caller_has_called,
     caller_recent_results,
@@ -168,7 +169,9 @@ class Screen:
     def ready_page(self):
         if not self.has_open_list():
             return self.render("no_list")
-        return self.render("ready")
+        return self.render(
+            "ready", calls_tonight=caller_calls_tonight(caller=self.caller, now=self.now)
+        )
 
     def call_page(self, hold, form: CallForm | None = None):
         steps = _steps(hold.call_list.script_id)

@@ -204,10 +204,25 @@ def test_the_signed_cancel_link_asks_then_cancels_and_promotes(client, canvass):
 
     done = client.post(url)
     assert "You are no longer signed up" in text(done)
+    assert "your place goes to the next person waiting" in text(done)
     waiting.refresh_from_db()
     assert waiting.status == Rsvp.Status.GOING
     assert OutboundEmail.objects.filter(key__startswith="rsvp-promoted:").count() == 1
     assert "You are no longer signed up" in text(client.post(url))  # again: no change
+
+
+def test_the_cancel_page_passes_the_place_on_only_when_someone_waits(client, canvass):
+    going = RsvpFactory(event=canvass)
+    waiting = RsvpFactory(event=canvass, status=Rsvp.Status.WAITING, going_since=None)
+
+    left_queue = text(client.post(f"/events/cancel/{rsvp_cancel_token(waiting)}/"))
+    assert "You are no longer signed up" in left_queue
+    assert "next person waiting" not in left_queue
+
+    done = text(client.post(f"/events/cancel/{rsvp_cancel_token(going)}/"))
+    assert "You are no longer signed up" in done
+    assert "Thank you for letting us know." in done
+    assert "next person waiting" not in done  # nobody waits now
 
 
 def test_a_tampered_cancel_link_does_nothing(client, canvass):

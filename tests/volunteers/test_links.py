@@ -219,3 +219,13 @@ def test_a_preferences_error_keeps_every_valid_answer(client):
     }  # and campaign updates, unticked as sent, stay unticked
     supporter.refresh_from_db()
     assert supporter.name == "Sam" and supporter.wants_updates  # nothing saved
+
+
+def test_the_unsubscribed_page_links_to_the_same_person_s_preferences():
+    supporter = SupporterFactory(wants_updates=True)
+    links = supporter_email_links(supporter)
+
+    response = Client().post(path_of(links["unsubscribe_url"]))  # the page's own button
+
+    assert "You have unsubscribed" in response.content.decode()
+    assert f'href="{path_of(links["preferences_url"])}"' in response.content.decode()

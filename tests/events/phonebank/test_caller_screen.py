@@ -690,3 +690,16 @@ def test_someone_who_has_called_before_goes_straight_to_calling(
 
     assert "Ready for the next call?" in page
     assert "How calling works" in page  # still a link away
+
+
+def test_after_a_save_the_screen_counts_tonight_s_calls(client, caller, call_list, make_contacts):
+    first, second, third = make_contacts(3)
+    record_a_call(client, caller)
+    CallRecord.objects.update(recorded_at=timezone.now() - timedelta(days=1))  # last night
+
+    saved = text(record_a_call(client, caller, CallResult.SPOKE))
+    assert f"Saved: {second.first_name}, Spoke to them." in saved
+    assert "You have made 1 call tonight." in saved
+    assert "Your last calls" in saved
+
+    assert "You have made 2 calls tonight." in text(record_a_call(client, caller))
