@@ -62,45 +62,6 @@ class SpendingSettingsAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return redirect("admin:donations_spendingsettings_change", spending_settings_get().pk)
 
-    @admin.display(description="the donor's gifts and checks")
-    def donor_gifts(self, obj):
-        if not obj or obj.donor_id is None:
-            return "–"
-        gifts = donor_gifts_with_running_total(donor_id=obj.donor_id)
-        if not gifts:
-            return "No money gifts from this donor: check that the giver is a permissible source."
-        return format_html_join(
-            mark_safe("<br>"),  # noqa: S308 - a constant
-            '<a href="{}">D{}</a>: {} received, check: {}',
-            (
-                (
-                    reverse("admin:donations_donation_change", args=[gift.donation.pk]),
-                    gift.donation.pk,
-                    pence_to_text(gift.donation.received_pence),
-                    gift.donation.get_check_status_display(),
-                )
-                for gift in gifts
-            ),
-        )
-
-    @admin.display(description="audit trail")
-    def history(self, obj):
-        entries = spending_item_history(item=obj) if obj else []
-        if not entries:
-            return "–"
-        return format_html_join(
-            mark_safe("<br>"),  # noqa: S308 - a constant
-            "{} {}: {}",
-            (
-                (
-                    timezone.localtime(entry.created_at).strftime("%-d %b %Y %H:%M"),
-                    entry.actor_name,
-                    entry.get_action_display(),
-                )
-                for entry in entries
-            ),
-        )
-
     def save_model(self, request, obj, form, change):
         spending_settings_update(settings_row=obj)
 
